@@ -1,0 +1,249 @@
+import type { SqlPool } from '../../db/sql';
+import {
+  type AllFilter,
+  type AppendResult,
+  type EventData,
+  type EventStore,
+  type ExpectedRevision,
+  type JsonObject,
+  type JsonValue,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type SubscriptionMessage,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../event-store';
+import { Waker } from './waker';
+
+/** NOTIFY channel that says "new events may be visible"; the payload is empty on purpose. */
+export const EVENTS_CHANNEL = 'slotstream_events';
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_name: string;
+  stream_revision: string;
+  event_id: string;
+  event_type: string;
+  data: JsonValue;
+  metadata: JsonObject;
+  created_at: Date;
+}
+
+const EVENT_COLUMNS = `global_position::text AS global_position, transaction_id::text AS transaction_id, stream_name,
+  stream_revision::text AS stream_revision, event_id::text AS event_id, event_type, data, metadata, created_at`;
+
+/** Only transactions older than every running one: nothing can still commit before these. */
+const VISIBLE = `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+
+export interface PostgresEventStoreOptions {
+  /** Fallback poll for live subscriptions (a lost notification, an aborted older transaction). */
+  readonly pollIntervalMs?: number;
+}
+
+/** The EventStore port on PostgreSQL (server or PGlite); tables and `es_append` come from migration 0001. */
+export class PostgresEventStore implements EventStore {
+  readonly name: string;
+  private readonly pollIntervalMs: number;
+  private readonly localWakers = new Set<() => void>();
+  private notifyInFlight: Promise<void> | null = null;
+  private notifyAgain = false;
+
+  constructor(private readonly pool: SqlPool, options: PostgresEventStoreOptions = {}) {
+    this.name = pool.kind === 'pglite' ? 'pglite' : 'postgres';
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  async appendToStream(
+    streamName: string,
+    events: readonly EventData[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    if (events.length === 0) return this.emptyAppend(streamName, expected);
+    const kind = typeof expected === 'number' ? 'revision' : expected;
+    const payload = JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata ?? {} })));
+    let row: { outcome: string; revision: string; commit_position: string | null; prepare_position: string | null } | undefined;
+    try {
+      const r = await this.pool.query<{ outcome: string; revision: string; commit_position: string | null; prepare_position: string | null }>(
+        `SELECT outcome, revision::text AS revision, commit_position, prepare_position::text AS prepare_position
+           FROM es_append($1, $2, $3, $4::jsonb)`,
+        [streamName, kind, typeof expected === 'number' ? expected : null, payload],
+      );
+      row = r.rows[0];
+    } finally {
+      // Aborted appends also advance the visibility horizon, so readers waiting behind them must look again.
+      this.announce();
+    }
+    if (!row) throw new Error('es_append returned no row');
+    if (row.outcome === 'wrong_expected_version') {
+      const actual = Number(row.revision);
+      throw new WrongExpectedVersionError(streamName, expected, actual < 0 ? 'no_stream' : actual);
+    }
+    return {
+      nextExpectedRevision: Number(row.revision),
+      position: { commit: BigInt(row.commit_position ?? '0'), prepare: BigInt(row.prepare_position ?? '0') },
+    };
+  }
+
+  /** EventStoreDB accepts an empty append as a pure expected-revision check. */
+  private async emptyAppend(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const r = await this.pool.query<{ revision: string }>(`SELECT revision::text AS revision FROM es_streams WHERE stream_name = $1`, [streamName]);
+    const current = r.rows[0] ? Number(r.rows[0].revision) : -1;
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && current === -1) ||
+      (expected === 'stream_exists' && current >= 0) ||
+      expected === current;
+    if (!ok) throw new WrongExpectedVersionError(streamName, expected, current < 0 ? 'no_stream' : current);
+    return { nextExpectedRevision: current, position: await this.headPosition() };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    const limit = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const params: unknown[] = [streamName, limit];
+    let bound = '';
+    if (typeof from === 'number') {
+      params.push(from);
+      bound = backwards ? 'AND stream_revision <= $3' : 'AND stream_revision >= $3';
+    } else if ((from === 'end' && !backwards) || (from === 'start' && backwards)) {
+      // Forwards from the end or backwards from the start: only the one boundary event, as EventStoreDB reads it.
+      bound = backwards ? 'AND stream_revision <= 0' : 'AND stream_revision >= (SELECT revision FROM es_streams WHERE stream_name = $1) + 1';
+    }
+    const r = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_name = $1 ${bound}
+        ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $2`,
+      params,
+    );
+    if (r.rows.length === 0) {
+      const exists = await this.pool.query(`SELECT 1 FROM es_streams WHERE stream_name = $1 AND revision >= 0`, [streamName]);
+      if (exists.rows.length === 0) throw new StreamNotFoundError(streamName);
+    }
+    return r.rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const from = options.fromPosition === undefined || options.fromPosition === 'start' ? START : options.fromPosition;
+    const limit = options.maxCount ?? 1000;
+    const params: unknown[] = [from.commit.toString(), from.prepare.toString(), limit];
+    const filterSql = filterClause(options.filter, params);
+    const r = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND ${VISIBLE}
+          AND event_type NOT LIKE '$%' ${filterSql}
+        ORDER BY transaction_id, global_position LIMIT $3`,
+      params,
+    );
+    return r.rows.map(toRecorded);
+  }
+
+  async headPosition(): Promise<Position> {
+    const r = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM es_events
+        WHERE ${VISIBLE} ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    const row = r.rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : START;
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {
+    return { [Symbol.asyncIterator]: () => this.subscription(options) };
+  }
+
+  private async *subscription(options: SubscribeToAllOptions): AsyncGenerator<SubscriptionMessage> {
+    const { signal, filter } = options;
+    const batchSize = options.batchSize ?? 500;
+    const waker = new Waker();
+    const wake = (): void => waker.wake();
+    this.localWakers.add(wake);
+    const unlisten = await this.pool.listen(EVENTS_CHANNEL, wake);
+    const onAbort = (): void => waker.wake();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      let cursor: Position = options.fromPosition === 'end' ? await this.headPosition() : options.fromPosition === 'start' || !options.fromPosition ? START : options.fromPosition;
+      let caughtUp = false;
+      while (!signal?.aborted) {
+        waker.clear();
+        const batch = await this.readAll({ fromPosition: cursor, maxCount: batchSize, ...(filter ? { filter } : {}) });
+        for (const event of batch) {
+          if (signal?.aborted) return;
+          cursor = event.position;
+          yield { kind: 'event', event };
+        }
+        if (batch.length < batchSize) {
+          if (!caughtUp) {
+            caughtUp = true;
+            yield { kind: 'caughtUp', position: cursor };
+          }
+          await waker.wait(this.pollIntervalMs);
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.localWakers.delete(wake);
+      await unlisten();
+    }
+  }
+
+  /**
+   * Wake subscribers in this process at once and, coalesced, other processes through NOTIFY.
+   * NOTIFY takes a cluster-wide lock at commit, so one per burst of appends rather than one per append.
+   */
+  private announce(): void {
+    for (const wake of this.localWakers) wake();
+    if (this.pool.kind === 'pglite') return;
+    if (this.notifyInFlight) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifyInFlight = this.pool
+      .notify(EVENTS_CHANNEL, '')
+      .catch(() => undefined)
+      .finally(() => {
+        this.notifyInFlight = null;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.announce();
+        }
+      });
+  }
+
+  async close(): Promise<void> {
+    await this.notifyInFlight;
+  }
+}
+
+function filterClause(filter: AllFilter | undefined, params: unknown[]): string {
+  if (!filter) return '';
+  let sql = '';
+  if (filter.streamNamePrefixes) {
+    params.push(filter.streamNamePrefixes.map(likePrefix));
+    sql += ` AND stream_name LIKE ANY ($${params.length}::text[])`;
+  }
+  if (filter.eventTypePrefixes) {
+    params.push(filter.eventTypePrefixes.map(likePrefix));
+    sql += ` AND event_type LIKE ANY ($${params.length}::text[])`;
+  }
+  return sql;
+}
+
+const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    streamName: row.stream_name,
+    revision: Number(row.stream_revision),
+    id: row.event_id,
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+    created: row.created_at,
+  };
+}
