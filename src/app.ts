@@ -1,0 +1,118 @@
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import type { Config } from './config';
+import { lockDataDir } from './db/data-dir-lock';
+import { openDatabase } from './db/database';
+import { PostgresEventStore } from './events/postgres/postgres-event-store';
+import type { GraphQLContext } from './graphql/context';
+import { formatGraphQLError } from './graphql/errors';
+import { buildGraphQLSchema } from './graphql/schema';
+import { createHttpServer } from './http/server';
+import { type Logger, createLogger } from './logger';
+import { createMetrics } from './metrics';
+import type { Runtime } from './runtime';
+import { resolveJwtSecret } from './secrets';
+
+export interface App {
+  readonly runtime: Runtime;
+  readonly url: string;
+  readonly address: AddressInfo;
+  readonly httpServer: import('node:http').Server;
+  stop(): Promise<void>;
+}
+
+/** The composition root: builds every part of a node from the config and starts serving. */
+export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [unlock];
+  try {
+    const database = await openDatabase(
+      config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize } : { dataDir: path.join(config.dataDir, 'pglite') },
+    );
+    cleanups.unshift(() => database.close());
+    const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret);
+    const eventStore = new PostgresEventStore(database.pool);
+    cleanups.unshift(() => eventStore.close());
+
+    const runtime: Runtime = {
+      config,
+      logger,
+      metrics,
+      database,
+      eventStore,
+      secrets: { jwtSecret },
+      checkDatabase: async () => {
+        try {
+          await withTimeout(database.pool.query('SELECT 1'), 2000);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    };
+
+    const apollo = new ApolloServer<GraphQLContext>({
+      schema: await buildGraphQLSchema(),
+      formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
+      introspection: true,
+    });
+    await apollo.start();
+    cleanups.unshift(() => apollo.stop());
+
+    const http = createHttpServer(runtime, apollo, async (_req, requestId) => ({ runtime, requestId }));
+    const address = await http.listen();
+    const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+    const url = `http://${host}:${address.port}/graphql`;
+    logger.info({ url, database: database.pool.kind, eventStore: eventStore.name }, 'Slotstream is serving');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      runtime,
+      url,
+      address,
+      httpServer: http.server,
+      stop: () => {
+        stopping ??= (async () => {
+          logger.info('shutting down: draining requests');
+          await http.close();
+          await runCleanups(cleanups, logger);
+          logger.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await runCleanups(cleanups, logger);
+    throw err;
+  }
+}
+
+async function runCleanups(cleanups: Array<() => Promise<void> | void>, logger: Logger): Promise<void> {
+  for (const c of cleanups) {
+    try {
+      await c();
+    } catch (err) {
+      logger.warn({ err }, 'cleanup step failed');
+    }
+  }
+  cleanups.length = 0;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

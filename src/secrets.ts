@@ -1,0 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema';
+
+/**
+ * The JWT signing secret: JWT_SECRET when set; otherwise generated once and kept in the database, so
+ * restarts (and every API node on one database) keep accepting the tokens they issued.
+ */
+export async function resolveJwtSecret(db: Kysely<Database>, fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  await db
+    .insertInto('app_settings')
+    .values({ key: 'jwt_secret', value: randomBytes(48).toString('base64url') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('app_settings').select('value').where('key', '=', 'jwt_secret').executeTakeFirstOrThrow();
+  return row.value;
+}

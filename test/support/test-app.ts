@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type App, startApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { type Backend, createTestPostgres } from './test-database';
+
+export interface TestApp {
+  readonly app: App;
+  readonly url: string;
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A real node on a random port: PGlite in a temp folder, or a fresh database on the PostgreSQL server. */
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+  const cleanup: Array<() => Promise<void>> = [];
+  const baseEnv: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test' };
+  if (backend === 'postgres' && !env.DATABASE_URL) {
+    const pgdb = await createTestPostgres();
+    baseEnv.DATABASE_URL = pgdb.url;
+    cleanup.push(() => pgdb.drop());
+  } else if (backend === 'pglite' && !env.DATA_DIR) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotstream-test-'));
+    baseEnv.DATA_DIR = dir;
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  const config = loadConfig({ ...baseEnv, ...env });
+  const app = await startApp(config, { logger: createLogger('silent') });
+  return {
+    app,
+    url: app.url,
+    baseUrl: app.url.replace(/\/graphql$/, ''),
+    stop: async () => {
+      await app.stop();
+      for (const c of cleanup) await c();
+    },
+  };
+}
+
+/** POST a GraphQL operation over real HTTP. */
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  return { status: res.status, ...body };
+}
