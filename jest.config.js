@@ -1,6 +1,10 @@
-/** Tests sit next to the code with a tier suffix: .unit / .int / .e2e. */
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' }, module: { type: 'commonjs' } }];
-const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, setupFiles: ['reflect-metadata'] };
+/**
+ * Tests sit next to the code with a tier suffix: .unit / .int / .e2e. ts-jest transpiles each file on
+ * its own (no type check here: `npm run typecheck` does that once for the whole tree).
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+// PGlite boots a WASM PostgreSQL (seconds on a busy 2-core machine): hooks that start one need room.
+const common = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadata'], testTimeout: 60_000 };
 module.exports = {
   maxWorkers: 2,
   projects: [
