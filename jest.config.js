@@ -2,11 +2,12 @@
  * Tests sit next to the code with a tier suffix: .unit / .int / .e2e. ts-jest transpiles each file on
  * its own (no type check here: `npm run typecheck` does that once for the whole tree).
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 // PGlite boots a WASM PostgreSQL (seconds on a busy 2-core machine): hooks that start one need room.
-const common = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadata'], testTimeout: 60_000 };
+const common = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadata'] };
 module.exports = {
   maxWorkers: 2,
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.unit.test.ts', '<rootDir>/test/**/*.unit.test.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/src/**/*.int.test.ts', '<rootDir>/test/**/*.int.test.ts'] },

@@ -19,7 +19,7 @@ describe('canonicalJson', () => {
 });
 
 describe('the hash chain', () => {
-  const events = [
+  const events: Array<{ type: string; data: JsonValue }> = [
     { type: 'ProviderRegistered', data: { name: 'Dr. Ada' } },
     { type: 'AppointmentBooked', data: { start: '2027-03-29T07:00:00.000Z' } },
     { type: 'AppointmentCancelled', data: { reason: null } },
