@@ -1,0 +1,285 @@
+/**
+ * The write side: load the provider stream's state, decide (pure), append with the revision read,
+ * and on a wrong-expected-version answer re-read and decide again. Only a real overlap surfaces as
+ * SLOT_TAKEN (the decider says so on fresh state); retries exhausted surface as CONCURRENCY_CONFLICT.
+ *
+ * Loading does not grow with stream length: state is cached per stream in this process (the append's
+ * expected revision tells us when another process got there first), and cold loads start from a
+ * snapshot persisted every `snapshotEvery` events, reading only the tail after it.
+ */
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors';
+import {
+  type DeciderContext,
+  type ProviderCommand,
+  type ProviderState,
+  decide,
+  evolve,
+  initialState,
+} from '../domain/provider';
+import {
+  type EventData,
+  type EventStore,
+  type JsonObject,
+  type JsonValue,
+  type Position,
+  type RecordedEvent,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../events/event-store';
+import { canonicalJson, eventHash } from '../events/integrity';
+import {
+  type ActorRole,
+  PROVIDER_EVENT_SCHEMA_VERSIONS,
+  type ProviderEvent,
+  providerStreamName,
+  upcastProviderEvent,
+} from '../events/provider-events';
+import type { Logger } from '../logger';
+import { bookingIds } from './ids';
+import { KeyedMutex } from './keyed-mutex';
+import { SNAPSHOT_SCHEMA_VERSION, decodeState, encodeState } from './snapshot-codec';
+import type { SnapshotStore } from './snapshot-store';
+
+export interface CommandContext {
+  readonly actor: { readonly id: string; readonly role: ActorRole };
+  /** Ties together everything one user action caused (a request id, usually). */
+  readonly correlationId: string;
+  /** Id of the message (event or request) that caused this command, if any. */
+  readonly causationId?: string | null;
+  /** The command's time; the handler never reads the clock on its own. */
+  readonly now: number;
+}
+
+export interface CommandResult {
+  /** State after the command (unchanged for an idempotent no-op). */
+  readonly state: ProviderState;
+  /** Events this command appended; empty when it was an idempotent repeat. */
+  readonly events: readonly RecordedEvent[];
+  readonly revision: number;
+  /** Position of the last appended event, for read-your-writes; null when nothing was appended. */
+  readonly position: Position | null;
+}
+
+export interface ProviderCommandHandlerOptions {
+  readonly maxAttempts?: number;
+  readonly snapshotEvery?: number;
+  /** How many provider states to keep in memory. */
+  readonly cacheSize?: number;
+  readonly onRetry?: () => void;
+}
+
+interface Loaded {
+  readonly state: ProviderState;
+  /** Revision of the last event folded in; -1 for a stream with no events. */
+  readonly revision: number;
+  readonly lastHash: string | null;
+  readonly snapshotRevision: number;
+}
+
+const EMPTY: Loaded = { state: initialState, revision: -1, lastHash: null, snapshotRevision: -1 };
+const TAIL_PAGE = 1000;
+
+export class ProviderCommandHandler {
+  private readonly cache = new Map<string, Loaded>();
+  private readonly mutex = new KeyedMutex();
+  private readonly maxAttempts: number;
+  private readonly snapshotEvery: number;
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly snapshots: SnapshotStore,
+    private readonly logger: Logger,
+    private readonly options: ProviderCommandHandlerOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 12;
+    this.snapshotEvery = options.snapshotEvery ?? 500;
+    this.cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  handle(providerId: string, command: ProviderCommand, context: CommandContext): Promise<CommandResult> {
+    const stream = providerStreamName(providerId);
+    return this.mutex.run(stream, () => this.handleExclusively(stream, command, context));
+  }
+
+  /** Current state of a provider stream as the write side sees it (fresh from the store). */
+  async currentState(providerId: string): Promise<{ state: ProviderState; revision: number }> {
+    const stream = providerStreamName(providerId);
+    return this.mutex.run(stream, async () => {
+      const loaded = await this.catchUp(stream, await this.load(stream));
+      return { state: loaded.state, revision: loaded.revision };
+    });
+  }
+
+  private async handleExclusively(stream: string, command: ProviderCommand, context: CommandContext): Promise<CommandResult> {
+    const deciderContext: DeciderContext = { now: context.now, actor: context.actor };
+    let loaded = await this.load(stream);
+    for (let attempt = 1; ; attempt++) {
+      // Throws DomainError for a refused command: that is the answer, never retried.
+      const decided = decide(command, loaded.state, deciderContext);
+      if (decided.length === 0) return { state: loaded.state, events: [], revision: loaded.revision, position: null };
+      const batch = this.toEventData(decided, command, context, loaded.lastHash);
+      try {
+        const result = await this.eventStore.appendToStream(stream, batch, {
+          expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,
+        });
+        const appended = await this.confirmAppended(stream, loaded, batch, decided, result.nextExpectedRevision, result.position);
+        this.remember(stream, appended.loaded);
+        return { state: appended.loaded.state, events: appended.events, revision: result.nextExpectedRevision, position: result.position };
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        if (attempt >= this.maxAttempts) {
+          throw new DomainError('CONCURRENCY_CONFLICT', `The schedule changed ${attempt} times while this command was decided; try again`, {
+            attempts: attempt,
+          });
+        }
+        this.options.onRetry?.();
+        await jitter(attempt);
+        loaded = await this.catchUp(stream, loaded);
+      }
+    }
+  }
+
+  /**
+   * Event ids are random, except a booking's, which derives from its idempotency key. Only then can
+   * an append succeed idempotently with someone else's events (two retries of one key racing across
+   * processes), so only then are the stored events read back to make sure state follows what is stored.
+   */
+  private async confirmAppended(
+    stream: string,
+    before: Loaded,
+    batch: readonly EventData[],
+    decided: readonly ProviderEvent[],
+    revision: number,
+    position: Position,
+  ): Promise<{ loaded: Loaded; events: RecordedEvent[] }> {
+    const first = before.revision + 1;
+    if (batch[0] && decided[0]?.type === 'AppointmentBooked') {
+      const stored = await this.eventStore.readStream(stream, { fromRevision: first, maxCount: batch.length });
+      const ours = stored.every((e, i) => e.id === batch[i]?.id && canonicalJson(e.data) === canonicalJson(batch[i]?.data));
+      if (!ours) {
+        const loaded = this.fold(before, stored);
+        const theirs = decided[0].data;
+        const booked = stored[0]?.data as { start?: string; serviceId?: string } | undefined;
+        if (booked?.start !== theirs.start || booked?.serviceId !== theirs.serviceId) {
+          this.remember(stream, loaded);
+          throw new DomainError('VALIDATION_FAILED', 'This idempotency key was already used for a different booking', { field: 'idempotencyKey' });
+        }
+        return { loaded, events: [] };
+      }
+      return { loaded: this.fold(before, stored), events: stored };
+    }
+    const created = new Date();
+    const events: RecordedEvent[] = batch.map((e, i) => ({
+      streamName: stream,
+      revision: first + i,
+      id: e.id,
+      type: e.type,
+      data: e.data,
+      metadata: e.metadata ?? {},
+      // Only the last event's exact position is known; earlier ones of one append share its transaction.
+      position,
+      created,
+    }));
+    let state = before.state;
+    for (const d of decided) state = evolve(state, d);
+    const lastHash = (batch[batch.length - 1]?.metadata?.hash as string | undefined) ?? before.lastHash;
+    return { loaded: { state, revision, lastHash, snapshotRevision: before.snapshotRevision }, events };
+  }
+
+  private toEventData(decided: readonly ProviderEvent[], command: ProviderCommand, context: CommandContext, lastHash: string | null): EventData[] {
+    let prevHash = lastHash;
+    return decided.map((event, i) => {
+      const metadata: JsonObject = {
+        actorId: context.actor.id,
+        actorRole: context.actor.role,
+        correlationId: context.correlationId,
+        causationId: context.causationId ?? null,
+        requestedAt: new Date(context.now).toISOString(),
+        schemaVersion: PROVIDER_EVENT_SCHEMA_VERSIONS[event.type],
+        prevHash,
+      };
+      const data = event.data as unknown as JsonValue;
+      const hash = eventHash(prevHash, event.type, data, metadata);
+      prevHash = hash;
+      const id =
+        i === 0 && command.type === 'BookAppointment' && event.type === 'AppointmentBooked'
+          ? bookingIds(event.data.providerId, event.data.customerId, event.data.idempotencyKey).eventId
+          : randomUUID();
+      return { id, type: event.type, data, metadata: { ...metadata, hash } };
+    });
+  }
+
+  /** Cached state, else the latest snapshot plus the tail, else an empty stream. */
+  private async load(stream: string): Promise<Loaded> {
+    const cached = this.cache.get(stream);
+    if (cached) {
+      // Refresh its place in the LRU order.
+      this.cache.delete(stream);
+      this.cache.set(stream, cached);
+      return cached;
+    }
+    let base = EMPTY;
+    const snapshot = await this.snapshots.load(stream, SNAPSHOT_SCHEMA_VERSION);
+    if (snapshot) {
+      base = { state: decodeState(snapshot.state), revision: snapshot.revision, lastHash: snapshot.lastHash, snapshotRevision: snapshot.revision };
+    }
+    const loaded = await this.catchUp(stream, base);
+    this.remember(stream, loaded);
+    return loaded;
+  }
+
+  /** Fold every event after `from.revision` into it. */
+  private async catchUp(stream: string, from: Loaded): Promise<Loaded> {
+    let loaded = from;
+    for (;;) {
+      let page: RecordedEvent[];
+      try {
+        page = await this.eventStore.readStream(stream, { fromRevision: loaded.revision + 1, maxCount: TAIL_PAGE });
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) return loaded;
+        throw err;
+      }
+      loaded = this.fold(loaded, page);
+      if (page.length < TAIL_PAGE) return loaded;
+    }
+  }
+
+  private fold(from: Loaded, events: readonly RecordedEvent[]): Loaded {
+    let { state, revision, lastHash } = from;
+    for (const e of events) {
+      const schemaVersion = typeof e.metadata.schemaVersion === 'number' ? e.metadata.schemaVersion : 1;
+      const event = upcastProviderEvent(e.type, e.data, schemaVersion);
+      if (event) state = evolve(state, event);
+      else this.logger.warn({ stream: e.streamName, revision: e.revision, type: e.type }, 'unknown event type in a provider stream; skipped');
+      revision = e.revision;
+      lastHash = typeof e.metadata.hash === 'string' ? e.metadata.hash : lastHash;
+    }
+    return { state, revision, lastHash, snapshotRevision: from.snapshotRevision };
+  }
+
+  private remember(stream: string, loaded: Loaded): void {
+    let entry = loaded;
+    if (loaded.revision - loaded.snapshotRevision >= this.snapshotEvery) {
+      entry = { ...loaded, snapshotRevision: loaded.revision };
+      const snapshot = { revision: loaded.revision, lastHash: loaded.lastHash, state: encodeState(loaded.state) };
+      // Off the command's path: a lost snapshot only costs a longer replay later.
+      this.snapshots.save(stream, SNAPSHOT_SCHEMA_VERSION, snapshot).catch((err: unknown) => {
+        this.logger.warn({ err, stream }, 'saving a snapshot failed');
+      });
+    }
+    this.cache.delete(stream);
+    this.cache.set(stream, entry);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
+
+/** Full jitter, growing with the attempt: spreads out processes that keep colliding on one stream. */
+function jitter(attempt: number): Promise<void> {
+  const cap = Math.min(100, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}
