@@ -48,7 +48,7 @@ describe('ProviderCommandHandler on PostgreSQL', () => {
     return { providerId, serviceId };
   }
 
-  const book = (h: ProviderCommandHandler, providerId: string, serviceId: string, customerId: string, start: number, key = randomUUID()) =>
+  const book = (h: ProviderCommandHandler, providerId: string, serviceId: string, customerId: string, start: number, key: string = randomUUID()) =>
     h.handle(
       providerId,
       { type: 'BookAppointment', data: { appointmentId: bookingIds(providerId, customerId, key).appointmentId, serviceId, start, notes: null, idempotencyKey: key } },

@@ -1,0 +1,47 @@
+import { pushIterator } from './push-iterator';
+
+describe('pushIterator', () => {
+  it('delivers pushed values in order, queued or awaited', async () => {
+    let push: (v: number) => void = () => undefined;
+    const it = pushIterator<number>((p) => {
+      push = p;
+      return () => undefined;
+    });
+    push(1);
+    push(2);
+    expect(await it.next()).toEqual({ value: 1, done: false });
+    expect(await it.next()).toEqual({ value: 2, done: false });
+    const pending = it.next();
+    push(3);
+    expect(await pending).toEqual({ value: 3, done: false });
+  });
+
+  it('runs the cleanup once on return and ends a pending next', async () => {
+    let stops = 0;
+    const it = pushIterator<number>(() => () => {
+      stops++;
+    });
+    const pending = it.next();
+    await it.return?.();
+    await it.return?.();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(stops).toBe(1);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('rejects the consumer when the source fails, and cleans up', async () => {
+    let fail: (e: unknown) => void = () => undefined;
+    let stopped = false;
+    const it = pushIterator<number>((_p, f) => {
+      fail = f;
+      return () => {
+        stopped = true;
+      };
+    });
+    const pending = it.next();
+    fail(new Error('feed lost'));
+    await expect(pending).rejects.toThrow('feed lost');
+    expect(stopped).toBe(true);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+  });
+});
