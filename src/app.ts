@@ -1,12 +1,10 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { AccountService } from './accounts/account-service';
 import type { Config } from './config';
 import { lockDataDir } from './db/data-dir-lock';
 import { openDatabase } from './db/database';
 import { PostgresEventStore } from './events/postgres/postgres-event-store';
-import { clientAddressOf, viewerOfRequest } from './graphql/auth';
 import type { GraphQLContext } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
@@ -46,7 +44,6 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       database,
       eventStore,
       secrets: { jwtSecret },
-      accounts: new AccountService({ db: database.db, jwtSecret }),
       checkDatabase: async () => {
         try {
           await withTimeout(database.pool.query('SELECT 1'), 2000);
@@ -67,12 +64,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     await apollo.start();
     cleanups.unshift(() => apollo.stop());
 
-    const http = createHttpServer(runtime, apollo, async (req, requestId) => ({
-      runtime,
-      requestId,
-      viewer: await viewerOfRequest(runtime.accounts, req),
-      clientAddress: clientAddressOf(req, config.trustProxy),
-    }));
+    const http = createHttpServer(runtime, apollo, async (_req, requestId) => ({ runtime, requestId }));
     const address = await http.listen();
     const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const url = `http://${host}:${address.port}/graphql`;
