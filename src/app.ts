@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { AccountService } from './accounts/account-service';
 import type { Config } from './config';
 import { lockDataDir } from './db/data-dir-lock';
 import { openDatabase } from './db/database';
+import { EventStoreDbEventStore } from './events/eventstoredb/eventstoredb-event-store';
 import { PostgresEventStore } from './events/postgres/postgres-event-store';
+import { clientAddressOf, viewerOfRequest } from './graphql/auth';
 import type { GraphQLContext } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
@@ -13,6 +16,10 @@ import { type Logger, createLogger } from './logger';
 import { createMetrics } from './metrics';
 import type { Runtime } from './runtime';
 import { resolveJwtSecret } from './secrets';
+import { ProviderCommandHandler } from './commands/provider-command-handler';
+import { PostgresSnapshotStore } from './commands/snapshot-store';
+import { createReadSide } from './projections/read-side';
+import { attachWebSocketServer } from './http/websocket';
 
 export interface App {
   readonly runtime: Runtime;
@@ -23,7 +30,7 @@ export interface App {
 }
 
 /** The composition root: builds every part of a node from the config and starts serving. */
-export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
+export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
@@ -34,9 +41,13 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     );
     cleanups.unshift(() => database.close());
     const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret);
-    const eventStore = new PostgresEventStore(database.pool);
+    const eventStore = config.eventStoreUrl ? new EventStoreDbEventStore(config.eventStoreUrl) : new PostgresEventStore(database.pool);
     cleanups.unshift(() => eventStore.close());
 
+    const readSide = createReadSide({ pool: database.pool, db: database.db, eventStore, logger, metrics, runProjections: config.runProjections });
+    const commands = new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(database.db), logger.child({ module: 'commands' }), {
+      onRetry: () => metrics.commandRetries.inc(),
+    });
     const runtime: Runtime = {
       config,
       logger,
@@ -44,6 +55,10 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       database,
       eventStore,
       secrets: { jwtSecret },
+      accounts: new AccountService({ db: database.db, jwtSecret }),
+      commands,
+      readSide,
+      clock: options.clock ?? Date.now,
       checkDatabase: async () => {
         try {
           await withTimeout(database.pool.query('SELECT 1'), 2000);
@@ -54,8 +69,12 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       },
     };
 
+    await readSide.start();
+    cleanups.unshift(() => readSide.stop());
+
+    const schema = await buildGraphQLSchema();
     const apollo = new ApolloServer<GraphQLContext>({
-      schema: await buildGraphQLSchema(),
+      schema,
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
       introspection: true,
       // We own SIGTERM/SIGINT (main.ts): Apollo's own handlers would race our drain and re-raise the signal.
@@ -64,7 +83,14 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     await apollo.start();
     cleanups.unshift(() => apollo.stop());
 
-    const http = createHttpServer(runtime, apollo, async (_req, requestId) => ({ runtime, requestId }));
+    const http = createHttpServer(runtime, apollo, async (req, requestId) => ({
+      runtime,
+      requestId,
+      viewer: await viewerOfRequest(runtime.accounts, req),
+      clientAddress: clientAddressOf(req, config.trustProxy),
+    }));
+    const ws = attachWebSocketServer(http.server, schema, runtime);
+    http.onClose(() => ws.close());
     const address = await http.listen();
     const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const url = `http://${host}:${address.port}/graphql`;

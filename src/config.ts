@@ -23,6 +23,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Allowed CORS origins; `*` = any. */
   readonly corsOrigins: readonly string[];
+  /** Behind one reverse proxy: take the client address from the last X-Forwarded-For entry. */
+  readonly trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +49,7 @@ export const CONFIG_VARIABLES = [
   'SHUTDOWN_TIMEOUT_MS',
   'MAX_BODY_BYTES',
   'CORS_ORIGINS',
+  'TRUST_PROXY',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -114,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     corsOrigins: (str('CORS_ORIGINS') ?? '*').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    trustProxy: bool('TRUST_PROXY', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 
+  it('trusts X-Forwarded-For only when TRUST_PROXY says so', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(() => loadConfig({ TRUST_PROXY: 'sometimes' })).toThrow('TRUST_PROXY must be true or false (got "sometimes")');
+  });
+
   it('refuses bad values with one message naming each variable and value', () => {
     let err: unknown;
     try {

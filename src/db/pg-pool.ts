@@ -31,12 +31,20 @@ export class PgSqlPool implements SqlPool {
 
   async connect(): Promise<SqlConnection> {
     const client = await this.pool.connect();
+    // pg-pool drops its own 'error' listener while a client is checked out, so a session the server
+    // ends while we hold it idle (pg_terminate_backend, a restart) would be an unhandled 'error' event
+    // and crash the process. The holder still learns of it: the client's next query fails.
+    const onError = (): void => undefined;
+    client.on('error', onError);
     return {
       query: async <R>(text: string, params: readonly unknown[] = []) => {
         const r = await client.query(text, params as unknown[]);
         return { rows: r.rows as R[], rowCount: r.rowCount ?? 0, command: r.command };
       },
-      release: (destroy?: boolean) => client.release(destroy === true ? true : undefined),
+      release: (destroy?: boolean) => {
+        client.removeListener('error', onError);
+        client.release(destroy === true ? true : undefined);
+      },
     };
   }
 

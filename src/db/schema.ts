@@ -34,6 +34,188 @@ export interface Database {
   es_events: EsEventsTable;
   app_settings: AppSettingsTable;
   stream_snapshots: StreamSnapshotsTable;
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  login_attempts: LoginAttemptsTable;
+  projection_checkpoints: ProjectionCheckpointsTable;
+  rm_providers: RmProvidersTable;
+  rm_services: RmServicesTable;
+  rm_schedule_overrides: RmScheduleOverridesTable;
+  rm_appointments: RmAppointmentsTable;
+  rm_busy_intervals: RmBusyIntervalsTable;
+  rm_invariant_breaches: RmInvariantBreachesTable;
+  rm_analytics_providers: RmAnalyticsProvidersTable;
+  rm_analytics_appointments: RmAnalyticsAppointmentsTable;
+  rm_daily_stats: RmDailyStatsTable;
 }
 
 export type AppSettingRow = Selectable<AppSettingsTable>;
+
+// Accounts (src/accounts).
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: 'CUSTOMER' | 'PROVIDER' | 'ADMIN' | 'AUDITOR';
+  password_hash: string;
+  created_at: Generated<Date>;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface LoginAttemptsTable {
+  id: Generated<string>;
+  scope: 'ip' | 'account';
+  key: string;
+  at: Date;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+
+// Read side (src/projections; migration 0002). Projections write these tables with SQL of their own;
+// queries read them through Kysely. bigint columns arrive as strings from `pg` and as numbers from
+// PGlite, and `date` columns are read with to_char: convert at the edge, never trust the driver type.
+type BigintColumn = ColumnType<string | number, string | number, string | number>;
+type LocalDateColumn = ColumnType<string, string, string>;
+
+export interface ProjectionCheckpointsTable {
+  name: string;
+  /** `positionToString` of the last event the projection applied. */
+  position: string;
+  updated_at: Generated<Date>;
+}
+
+export interface RmProvidersTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  kind: string | null;
+  bio: string | null;
+  time_zone: string;
+  weekly_hours: unknown;
+  created_at: Date;
+  updated_at: Date;
+  revision: BigintColumn;
+}
+
+export interface RmServicesTable {
+  id: string;
+  provider_id: string;
+  name: string;
+  duration_minutes: number;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  slot_interval_minutes: number;
+  min_notice_minutes: number;
+  max_advance_days: number;
+  cancellation_window_hours: number;
+  capacity: number;
+  requires_confirmation: boolean;
+  virtual: boolean;
+  price_amount_minor: BigintColumn | null;
+  price_currency: string | null;
+  active: boolean;
+  offered_revision: BigintColumn;
+}
+
+export interface RmScheduleOverridesTable {
+  id: string;
+  provider_id: string;
+  date: LocalDateColumn;
+  blocked: boolean;
+  windows: unknown;
+  reason: string | null;
+}
+
+export interface RmAppointmentsTable {
+  id: string;
+  provider_id: string;
+  owner_id: string;
+  service_id: string;
+  customer_id: string;
+  start_at: Date;
+  end_at: Date;
+  status: string;
+  notes: string | null;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  capacity: number;
+  cancellation_window_hours: number;
+  price_amount_minor: BigintColumn | null;
+  price_currency: string | null;
+  created_at: Date;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  cancelled_by_role: string | null;
+  cancellation_reason: string | null;
+  late_cancellation: boolean;
+  updated_at: Date;
+  revision: BigintColumn;
+}
+
+export interface RmBusyIntervalsTable {
+  appointment_id: string;
+  provider_id: string;
+  service_id: string;
+  start_at: Date;
+  end_at: Date;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  capacity: number;
+  session_key: string;
+  occupied: string;
+}
+
+export interface RmInvariantBreachesTable {
+  projection: string;
+  position: string;
+  subject: string;
+  kind: string;
+  provider_id: string | null;
+  event_type: string;
+  stream_revision: BigintColumn;
+  detail: string;
+  recorded_at: Date;
+}
+
+export interface RmAnalyticsProvidersTable {
+  provider_id: string;
+  time_zone: string;
+}
+
+export interface RmAnalyticsAppointmentsTable {
+  appointment_id: string;
+  provider_id: string;
+  service_id: string;
+  start_at: Date;
+  local_date: LocalDateColumn;
+  minutes: number;
+  status: string;
+  late: boolean;
+  price_amount_minor: BigintColumn | null;
+  price_currency: string | null;
+}
+
+export interface RmDailyStatsTable {
+  provider_id: string;
+  date: LocalDateColumn;
+  service_id: string;
+  booked: number;
+  cancelled: number;
+  late_cancelled: number;
+  no_shows: number;
+  completed: number;
+  booked_minutes: BigintColumn;
+  /** `{ "EUR": 12345, ... }`: minor units per currency. */
+  revenue: unknown;
+}

@@ -14,7 +14,7 @@ export interface TestApp {
 }
 
 /** A real node on a random port: PGlite in a temp folder, or a fresh database on the PostgreSQL server. */
-export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { clock?: () => number } = {}): Promise<TestApp> {
   const cleanup: Array<() => Promise<void>> = [];
   const baseEnv: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test' };
   if (backend === 'postgres' && !env.DATABASE_URL) {
@@ -27,7 +27,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
   }
   const config = loadConfig({ ...baseEnv, ...env });
-  const app = await startApp(config, { logger: createLogger('silent') });
+  const app = await startApp(config, { logger: createLogger(process.env.TEST_LOG ?? 'silent'), ...options });
   return {
     app,
     url: app.url,

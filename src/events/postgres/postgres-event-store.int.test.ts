@@ -39,5 +39,5 @@ async function subjectFor(backend: Backend): Promise<ContractSubject> {
 }
 
 for (const backend of testBackends()) {
-  eventStoreContract(`PostgresEventStore on ${backend}`, () => subjectFor(backend), { concurrentSessions: backend === 'postgres' });
+  eventStoreContract(`PostgresEventStore on ${backend}`, () => subjectFor(backend), { gapTests: backend === 'postgres' ? 'transactions' : 'single-session' });
 }

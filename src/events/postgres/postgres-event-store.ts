@@ -34,6 +34,8 @@ interface EventRow {
   created_at: Date;
 }
 
+// The text aliases shadow the column names: ORDER BY must name `es_events.<column>` to sort by the
+// numbers (an unqualified name in ORDER BY means the output column, which sorts "10" before "9").
 const EVENT_COLUMNS = `global_position::text AS global_position, transaction_id::text AS transaction_id, stream_name,
   stream_revision::text AS stream_revision, event_id::text AS event_id, event_type, data, metadata, created_at`;
 
@@ -118,7 +120,7 @@ export class PostgresEventStore implements EventStore {
     }
     const r = await this.pool.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_name = $1 ${bound}
-        ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $2`,
+        ORDER BY es_events.stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $2`,
       params,
     );
     if (r.rows.length === 0) {
@@ -137,7 +139,7 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${EVENT_COLUMNS} FROM es_events
         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND ${VISIBLE}
           AND event_type NOT LIKE '$%' ${filterSql}
-        ORDER BY transaction_id, global_position LIMIT $3`,
+        ORDER BY es_events.transaction_id, es_events.global_position LIMIT $3`,
       params,
     );
     return r.rows.map(toRecorded);
@@ -146,7 +148,7 @@ export class PostgresEventStore implements EventStore {
   async headPosition(): Promise<Position> {
     const r = await this.pool.query<{ transaction_id: string; global_position: string }>(
       `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM es_events
-        WHERE ${VISIBLE} ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+        WHERE ${VISIBLE} ORDER BY es_events.transaction_id DESC, es_events.global_position DESC LIMIT 1`,
     );
     const row = r.rows[0];
     return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : START;

@@ -1,0 +1,2 @@
+export { requireRole, requireViewer } from './guards';
+export { clientAddressOf, viewerOfRequest } from './http';

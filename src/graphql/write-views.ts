@@ -1,0 +1,79 @@
+/**
+ * Views of the write side's state after a command, shaped like the read side's views
+ * (src/projections/queries/views.ts). A mutation answers from the state its own command produced —
+ * exact and immediate — while queries and nested fields read the read models.
+ */
+import type { AppointmentState, RegisteredProviderState, ServiceState } from '../domain/provider';
+import type { ScheduleOverride } from '../domain/schedule/types';
+import type { AppointmentView, ProviderView, ScheduleOverrideView, ServiceView } from '../projections/queries/views';
+
+export function providerViewOf(state: RegisteredProviderState, revision: number): ProviderView {
+  return {
+    id: state.providerId,
+    ownerId: state.ownerId,
+    name: state.profile.name,
+    kind: state.profile.kind,
+    bio: state.profile.bio,
+    timeZone: state.profile.timeZone,
+    weeklyHours: state.weeklyHours,
+    // The write side does not track these instants; the read model does. Mutations never expose them.
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    revision,
+  };
+}
+
+export function serviceViewOf(providerId: string, s: ServiceState): ServiceView {
+  const d = s.definition;
+  return {
+    id: s.id,
+    providerId,
+    name: d.name,
+    durationMinutes: d.durationMinutes,
+    bufferBeforeMinutes: d.bufferBeforeMinutes,
+    bufferAfterMinutes: d.bufferAfterMinutes,
+    slotIntervalMinutes: d.slotIntervalMinutes,
+    minNoticeMinutes: d.minNoticeMinutes,
+    maxAdvanceDays: d.maxAdvanceDays,
+    cancellationWindowHours: d.cancellationWindowHours,
+    capacity: d.capacity,
+    requiresConfirmation: d.requiresConfirmation,
+    virtual: d.virtual,
+    price: d.price,
+    active: s.active,
+  };
+}
+
+export const overrideViewOf = (providerId: string, o: ScheduleOverride): ScheduleOverrideView => ({
+  id: o.id,
+  providerId,
+  date: o.date,
+  blocked: o.blocked,
+  windows: o.windows,
+  reason: o.reason,
+});
+
+export function appointmentViewOf(state: RegisteredProviderState, a: AppointmentState): AppointmentView {
+  return {
+    id: a.id,
+    providerId: state.providerId,
+    ownerId: state.ownerId,
+    serviceId: a.serviceId,
+    customerId: a.customerId,
+    start: new Date(a.start),
+    end: new Date(a.end),
+    status: a.status,
+    notes: a.notes,
+    createdAt: new Date(a.bookedAt),
+    cancelledAt: a.cancelledAt === null ? null : new Date(a.cancelledAt),
+    cancelledBy: a.cancelledBy,
+    cancelledByRole: a.cancelledByRole,
+    cancellationReason: a.cancellationReason,
+    lateCancellation: a.lateCancellation,
+    bufferBeforeMinutes: a.bufferBeforeMinutes,
+    bufferAfterMinutes: a.bufferAfterMinutes,
+    capacity: a.capacity,
+    cancellationWindowHours: a.cancellationWindowHours,
+    price: a.price,
+  };
+}

@@ -1,0 +1,102 @@
+import { DomainError } from '../../domain/errors';
+import { liveAppointments, scheduleOf, serviceRulesOf } from '../../domain/provider';
+import { listSlots } from '../../domain/schedule/slot-engine';
+import { testBackends } from '../../../test/support/test-database';
+import { HOUR, MINUTE, NOW, TUE_10, history } from '../__tests__/provider-history';
+import { randomHistory } from '../__tests__/random-history';
+import { type Fixture, countingPool, openFixture } from '../__tests__/read-side-fixture';
+
+const DAY = 24 * HOUR;
+
+for (const backend of testBackends()) {
+  describe(`availability on ${backend}`, () => {
+    let f: Fixture;
+    let statements: () => number;
+    beforeAll(async () => {
+      f = await openFixture(backend, {
+        wrapPool: (pool) => {
+          const counted = countingPool(pool);
+          statements = counted.count;
+          return counted.pool;
+        },
+      });
+    });
+    afterAll(async () => {
+      await f.close();
+    });
+
+    it('answers exactly what the write side computes from its own state, for every provider and service', async () => {
+      const h = await randomHistory(f, { seed: 4242, providers: 3, commands: 400 });
+      await f.settle();
+      let compared = 0;
+      for (const p of h.providers) {
+        const { state } = await f.handler.currentState(p.providerId);
+        if (state.status !== 'Registered') throw new Error('provider not registered');
+        for (const service of state.services.values()) {
+          if (!service.active) continue;
+          for (const [from, to] of [[h.now, h.now + 14 * DAY], [h.now - 2 * DAY, h.now + 3 * DAY]] as const) {
+            const expected = listSlots({ schedule: scheduleOf(state), service: serviceRulesOf(service), busy: liveAppointments(state), now: h.now }, { start: from, end: to });
+            const actual = await f.readSide.availability.availableSlots({ providerId: p.providerId, serviceId: service.id, from: new Date(from), to: new Date(to), now: new Date(h.now) });
+            expect(actual.map((s) => [s.start.getTime(), s.end.getTime(), s.seatsLeft])).toEqual(expected.map((s) => [s.start, s.end, s.seatsLeft]));
+            compared += expected.length;
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+    });
+
+    it('serves repeated queries from memory and drops the entry when a booking commits', async () => {
+      const h = history();
+      await f.append(h.providerId, h.open());
+      await f.settle();
+      const query = { providerId: h.providerId, serviceId: h.serviceId, from: new Date(TUE_10), to: new Date(TUE_10 + 2 * HOUR), now: new Date(NOW) };
+
+      const first = await f.readSide.availability.availableSlots(query);
+      expect(first.map((s) => s.start.getTime())).toEqual([0, 1, 2, 3].map((i) => TUE_10 + i * 30 * MINUTE));
+      const before = statements();
+      expect(await f.readSide.availability.availableSlots(query)).toEqual(first);
+      expect(statements()).toBe(before);
+
+      const { position } = await f.append(h.providerId, [h.booked('a', { start: TUE_10 + 30 * MINUTE })]);
+      expect(await f.readSide.waitForPosition(position, 10_000)).toBe(true);
+      const after = await f.readSide.availability.availableSlots(query);
+      expect(after.map((s) => s.start.getTime())).toEqual([0, 2, 3].map((i) => TUE_10 + i * 30 * MINUTE));
+      expect(statements()).toBeGreaterThan(before);
+    });
+
+    it('reports seats left in a class session', async () => {
+      const h = history();
+      const cls = { capacity: 3, durationMinutes: 60, slotIntervalMinutes: 60 };
+      await f.append(h.providerId, [...h.open({ service: cls }), h.booked('s1', { customerId: 'c1', durationMinutes: 60, definition: cls })]);
+      await f.settle();
+      const slots = await f.readSide.availability.availableSlots({ providerId: h.providerId, serviceId: h.serviceId, from: new Date(TUE_10), to: new Date(TUE_10 + 2 * HOUR), now: new Date(NOW) });
+      expect(slots.map((s) => s.seatsLeft)).toEqual([2, 3]);
+    });
+
+    it('refuses what it cannot answer with the stable error codes', async () => {
+      const h = history();
+      await f.append(h.providerId, [...h.open(), { type: 'ServiceRetired', data: { providerId: h.providerId, serviceId: h.serviceId } }, h.offered({ serviceId: h.id('other') })]);
+      await f.settle();
+      const ask = (o: Partial<{ providerId: string; serviceId: string; from: number; to: number }>) =>
+        f.readSide.availability.availableSlots({
+          providerId: o.providerId ?? h.providerId,
+          serviceId: o.serviceId ?? h.id('other'),
+          from: new Date(o.from ?? TUE_10),
+          to: new Date(o.to ?? TUE_10 + DAY),
+          now: new Date(NOW),
+        });
+      const failure = async (p: Promise<unknown>) => {
+        const err = await p.then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(DomainError);
+        const e = err as DomainError;
+        return { code: e.code, field: e.details.field };
+      };
+      expect(await failure(ask({ providerId: 'nobody' }))).toEqual({ code: 'NOT_FOUND', field: undefined });
+      expect(await failure(ask({ serviceId: 'nothing' }))).toEqual({ code: 'NOT_FOUND', field: undefined });
+      expect(await failure(ask({ serviceId: h.serviceId }))).toEqual({ code: 'VALIDATION_FAILED', field: 'serviceId' });
+      expect(await failure(ask({ to: TUE_10 }))).toEqual({ code: 'VALIDATION_FAILED', field: 'to' });
+      expect(await failure(ask({ to: TUE_10 + 63 * DAY }))).toEqual({ code: 'VALIDATION_FAILED', field: 'to' });
+      expect(await ask({ to: TUE_10 + 62 * DAY })).toEqual(expect.any(Array));
+    });
+  });
+}

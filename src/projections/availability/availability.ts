@@ -1,0 +1,223 @@
+/**
+ * Free slots from the read model, computed by the same pure slot engine the write side checks
+ * bookings with (`listSlots`), fed the same inputs: the provider's schedule (zone, weekly hours,
+ * overrides sorted by date then id, as `scheduleOf`), the service's rules (as `serviceRulesOf`) and
+ * every live appointment of the provider (as `liveAppointments`).
+ *
+ * Per-provider cache: schedule, services and busy list are loaded once (in one REPEATABLE READ
+ * transaction, so they come from one commit of the schedule projection) and kept in memory, so
+ * repeated queries do no database work. An entry is dropped when the projection commits a change to
+ * that provider (in this process: a direct call; in other processes: the change feed), and a load that
+ * raced with such a change is not cached (generation check), so a stale entry never outlives the
+ * commit that made it stale. Entries are evicted least-recently-used beyond `maxProviders`.
+ */
+import type { Kysely } from 'kysely';
+import { DomainError, validationError } from '../../domain/errors';
+import { listSlots } from '../../domain/schedule/slot-engine';
+import type { BusyAppointment, ProviderSchedule, ScheduleOverride, ServiceRules, WeeklyHours } from '../../domain/schedule/types';
+import type { Database } from '../../db/schema';
+
+export const MAX_WINDOW_DAYS = 62;
+const DAY_MS = 86_400_000;
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export interface AvailableSlot {
+  readonly start: Date;
+  readonly end: Date;
+  readonly seatsLeft: number;
+}
+
+export interface AvailableSlotsQuery {
+  readonly providerId: string;
+  readonly serviceId: string;
+  /** Slot starts in [from, to). */
+  readonly from: Date;
+  readonly to: Date;
+  /** The request's time (minimum notice and maximum advance count from it). */
+  readonly now: Date;
+}
+
+interface CachedService {
+  readonly rules: ServiceRules;
+  readonly active: boolean;
+}
+
+interface ProviderEntry {
+  readonly schedule: ProviderSchedule;
+  readonly services: ReadonlyMap<string, CachedService>;
+  readonly busy: readonly BusyAppointment[];
+}
+
+/** null = no such provider (cached too: its registration drops the entry like any other change). */
+type Entry = ProviderEntry | null;
+
+export interface AvailabilityStats {
+  readonly hits: number;
+  readonly loads: number;
+  readonly cached: number;
+}
+
+export class AvailabilityService {
+  private readonly cache = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly generations = new Map<string, number>();
+  private epoch = 0;
+  private hits = 0;
+  private loads = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: { readonly maxProviders?: number } = {},
+  ) {}
+
+  /**
+   * Bookable slots of a service whose start lies in [from, to), ascending.
+   * NOT_FOUND for an unknown provider or service; VALIDATION_FAILED (`serviceId`) for a retired
+   * service; VALIDATION_FAILED (`to`) when `to` is not after `from` or the window exceeds 62 days.
+   */
+  async availableSlots(query: AvailableSlotsQuery): Promise<AvailableSlot[]> {
+    const from = query.from.getTime();
+    const to = query.to.getTime();
+    const now = query.now.getTime();
+    if (!Number.isFinite(from)) throw validationError('from', 'from must be a valid instant');
+    if (!Number.isFinite(to)) throw validationError('to', 'to must be a valid instant');
+    if (!Number.isFinite(now)) throw validationError('now', 'now must be a valid instant');
+    if (to <= from) throw validationError('to', 'to must be after from', query.to.toISOString());
+    if (to - from > MAX_WINDOW_DAYS * DAY_MS) {
+      throw validationError('to', `the window may span at most ${MAX_WINDOW_DAYS} days`, query.to.toISOString());
+    }
+    const entry = await this.entry(query.providerId);
+    if (entry === null) throw new DomainError('NOT_FOUND', `Provider ${query.providerId} not found`);
+    const service = entry.services.get(query.serviceId);
+    if (service === undefined) throw new DomainError('NOT_FOUND', `Service ${query.serviceId} not found`);
+    if (!service.active) throw validationError('serviceId', 'The service is retired', query.serviceId);
+    return listSlots({ schedule: entry.schedule, service: service.rules, busy: entry.busy, now }, { start: from, end: to }).map((s) => ({
+      start: new Date(s.start),
+      end: new Date(s.end),
+      seatsLeft: s.seatsLeft,
+    }));
+  }
+
+  /** Drop a provider's cached entry (and make any load in flight for it not cache its answer). */
+  invalidate(providerId: string): void {
+    this.generations.set(providerId, (this.generations.get(providerId) ?? 0) + 1);
+    this.cache.delete(providerId);
+    this.loading.delete(providerId);
+  }
+
+  invalidateAll(): void {
+    this.epoch++;
+    this.generations.clear();
+    this.cache.clear();
+    this.loading.clear();
+  }
+
+  stats(): AvailabilityStats {
+    return { hits: this.hits, loads: this.loads, cached: this.cache.size };
+  }
+
+  private entry(providerId: string): Promise<Entry> {
+    if (this.cache.has(providerId)) {
+      const entry = this.cache.get(providerId) ?? null;
+      // Refresh its place in the LRU order.
+      this.cache.delete(providerId);
+      this.cache.set(providerId, entry);
+      this.hits++;
+      return Promise.resolve(entry);
+    }
+    const inFlight = this.loading.get(providerId);
+    if (inFlight) return inFlight;
+    const generation = this.generations.get(providerId) ?? 0;
+    const epoch = this.epoch;
+    const load = this.load(providerId).then((entry) => {
+      if ((this.generations.get(providerId) ?? 0) === generation && this.epoch === epoch) {
+        this.cache.set(providerId, entry);
+        this.evict();
+      }
+      return entry;
+    });
+    this.loading.set(providerId, load);
+    const forget = (): void => {
+      if (this.loading.get(providerId) === load) this.loading.delete(providerId);
+    };
+    load.then(forget, forget);
+    return load;
+  }
+
+  private evict(): void {
+    const max = this.options.maxProviders ?? 10_000;
+    while (this.cache.size > max) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) return;
+      this.cache.delete(oldest);
+    }
+  }
+
+  private async load(providerId: string): Promise<Entry> {
+    this.loads++;
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const provider = await trx
+          .selectFrom('rm_providers')
+          .select(['time_zone', 'weekly_hours'])
+          .where('id', '=', providerId)
+          .executeTakeFirst();
+        if (provider === undefined) return null;
+        const services = await trx.selectFrom('rm_services').selectAll().where('provider_id', '=', providerId).execute();
+        const overrides = await trx
+          .selectFrom('rm_schedule_overrides')
+          .select(['id', 'blocked', 'windows', 'reason'])
+          .select((eb) => eb.fn<string>('to_char', ['date', eb.val('YYYY-MM-DD')]).as('date'))
+          .where('provider_id', '=', providerId)
+          .execute();
+        const busy = await trx
+          .selectFrom('rm_busy_intervals')
+          .select(['appointment_id', 'service_id', 'start_at', 'end_at', 'buffer_before_minutes', 'buffer_after_minutes', 'capacity'])
+          .where('provider_id', '=', providerId)
+          .orderBy('start_at')
+          .orderBy('appointment_id')
+          .execute();
+        return {
+          schedule: {
+            timeZone: provider.time_zone,
+            weeklyHours: provider.weekly_hours as WeeklyHours[],
+            // Sorted exactly as `scheduleOf` sorts them (JavaScript string order, not a collation's).
+            overrides: overrides
+              .map((o): ScheduleOverride => ({ id: o.id, date: o.date, blocked: o.blocked, windows: o.windows as ScheduleOverride['windows'], reason: o.reason }))
+              .sort((a, b) => compare(a.date, b.date) || compare(a.id, b.id)),
+          },
+          services: new Map(
+            services.map((s): [string, CachedService] => [
+              s.id,
+              {
+                active: s.active,
+                rules: {
+                  id: s.id,
+                  durationMinutes: s.duration_minutes,
+                  bufferBeforeMinutes: s.buffer_before_minutes,
+                  bufferAfterMinutes: s.buffer_after_minutes,
+                  slotIntervalMinutes: s.slot_interval_minutes,
+                  minNoticeMinutes: s.min_notice_minutes,
+                  maxAdvanceDays: s.max_advance_days,
+                  capacity: s.capacity,
+                },
+              },
+            ]),
+          ),
+          busy: busy.map(
+            (b): BusyAppointment => ({
+              appointmentId: b.appointment_id,
+              serviceId: b.service_id,
+              start: b.start_at.getTime(),
+              end: b.end_at.getTime(),
+              bufferBeforeMinutes: b.buffer_before_minutes,
+              bufferAfterMinutes: b.buffer_after_minutes,
+              capacity: b.capacity,
+            }),
+          ),
+        };
+      });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What the read side answers with: plain objects, separate from the stored rows (instants as `Date`,
+ * calendar dates as `YYYY-MM-DD`, money as minor units plus ISO currency). The GraphQL layer maps
+ * these onto its types; field names follow API.graphql wherever the API has the field.
+ */
+import type { Selectable } from 'kysely';
+import type { ActorRole, AppointmentStatus, Money } from '../../events/provider-events';
+import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
+import type { RmAppointmentsTable, RmProvidersTable, RmServicesTable } from '../../db/schema';
+
+export type { Money };
+
+export interface ProviderView {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly name: string;
+  readonly kind: string | null;
+  readonly bio: string | null;
+  readonly timeZone: string;
+  readonly weeklyHours: readonly WeeklyHours[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Revision of the provider stream's newest event reflected here (an ETag for clients). */
+  readonly revision: number;
+}
+
+export interface ServiceView {
+  readonly id: string;
+  readonly providerId: string;
+  readonly name: string;
+  readonly durationMinutes: number;
+  readonly bufferBeforeMinutes: number;
+  readonly bufferAfterMinutes: number;
+  readonly slotIntervalMinutes: number;
+  readonly minNoticeMinutes: number;
+  readonly maxAdvanceDays: number;
+  readonly cancellationWindowHours: number;
+  readonly capacity: number;
+  readonly requiresConfirmation: boolean;
+  readonly virtual: boolean;
+  readonly price: Money | null;
+  readonly active: boolean;
+}
+
+export interface ScheduleOverrideView {
+  readonly id: string;
+  readonly providerId: string;
+  readonly date: string;
+  readonly blocked: boolean;
+  readonly windows: readonly LocalWindow[];
+  readonly reason: string | null;
+}
+
+export interface AppointmentView {
+  readonly id: string;
+  readonly providerId: string;
+  /** The provider's owner (who may confirm, complete, ...). */
+  readonly ownerId: string;
+  readonly serviceId: string;
+  readonly customerId: string;
+  readonly start: Date;
+  readonly end: Date;
+  readonly status: AppointmentStatus;
+  readonly notes: string | null;
+  /** When it was booked. */
+  readonly createdAt: Date;
+  readonly cancelledAt: Date | null;
+  readonly cancelledBy: string | null;
+  readonly cancelledByRole: ActorRole | null;
+  readonly cancellationReason: string | null;
+  readonly lateCancellation: boolean;
+  readonly bufferBeforeMinutes: number;
+  readonly bufferAfterMinutes: number;
+  readonly capacity: number;
+  readonly cancellationWindowHours: number;
+  /** Price at booking time. */
+  readonly price: Money | null;
+}
+
+export interface Edge<T> {
+  readonly node: T;
+  readonly cursor: string;
+}
+
+export interface Connection<T> {
+  readonly edges: ReadonlyArray<Edge<T>>;
+  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+}
+
+const moneyOf = (amount: string | number | null, currency: string | null): Money | null =>
+  amount === null || currency === null ? null : { amountMinor: Number(amount), currency };
+
+export const providerView = (r: Selectable<RmProvidersTable>): ProviderView => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  name: r.name,
+  kind: r.kind,
+  bio: r.bio,
+  timeZone: r.time_zone,
+  weeklyHours: Array.isArray(r.weekly_hours) ? (r.weekly_hours as WeeklyHours[]) : [],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  revision: Number(r.revision),
+});
+
+export const serviceView = (r: Selectable<RmServicesTable>): ServiceView => ({
+  id: r.id,
+  providerId: r.provider_id,
+  name: r.name,
+  durationMinutes: r.duration_minutes,
+  bufferBeforeMinutes: r.buffer_before_minutes,
+  bufferAfterMinutes: r.buffer_after_minutes,
+  slotIntervalMinutes: r.slot_interval_minutes,
+  minNoticeMinutes: r.min_notice_minutes,
+  maxAdvanceDays: r.max_advance_days,
+  cancellationWindowHours: r.cancellation_window_hours,
+  capacity: r.capacity,
+  requiresConfirmation: r.requires_confirmation,
+  virtual: r.virtual,
+  price: moneyOf(r.price_amount_minor, r.price_currency),
+  active: r.active,
+});
+
+export const appointmentView = (r: Selectable<RmAppointmentsTable>): AppointmentView => ({
+  id: r.id,
+  providerId: r.provider_id,
+  ownerId: r.owner_id,
+  serviceId: r.service_id,
+  customerId: r.customer_id,
+  start: r.start_at,
+  end: r.end_at,
+  status: r.status as AppointmentStatus,
+  notes: r.notes,
+  createdAt: r.created_at,
+  cancelledAt: r.cancelled_at,
+  cancelledBy: r.cancelled_by,
+  cancelledByRole: r.cancelled_by_role as ActorRole | null,
+  cancellationReason: r.cancellation_reason,
+  lateCancellation: r.late_cancellation,
+  bufferBeforeMinutes: r.buffer_before_minutes,
+  bufferAfterMinutes: r.buffer_after_minutes,
+  capacity: r.capacity,
+  cancellationWindowHours: r.cancellation_window_hours,
+  price: moneyOf(r.price_amount_minor, r.price_currency),
+});
