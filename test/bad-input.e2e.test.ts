@@ -1,0 +1,173 @@
+/**
+ * Bad input of every argument kind, over HTTP: each answer carries a clear code (VALIDATION_FAILED
+ * naming the field or value, or a scheduling code), and the provider's stream gains no event.
+ */
+import { type TestApp, startTestApp } from './support/test-app';
+import { type Session, signUp } from './support/graphql-clients';
+import { BOOK, type Calendar, MONDAY_0700Z, TUESDAY, openCalendar } from './support/calendar';
+
+let t: TestApp;
+let owner: Session;
+let customer: Session;
+let cal: Calendar;
+
+beforeAll(async () => {
+  t = await startTestApp('postgres', {}, { clock: () => MONDAY_0700Z });
+  owner = await signUp(t.url, 'PROVIDER', 'Strict Owner');
+  customer = await signUp(t.url, 'CUSTOMER', 'Careless Customer');
+  cal = await openCalendar(owner);
+});
+afterAll(() => t.stop());
+
+const streamLength = async (): Promise<number> => {
+  const r = await owner.run<{ providerHistory: unknown[] }>('query($p: ID!) { providerHistory(providerId: $p, first: 1000) { streamRevision } }', { p: cal.providerId });
+  return r.data?.providerHistory.length ?? -1;
+};
+
+const book = (overrides: Record<string, unknown>) => ({
+  query: BOOK,
+  variables: () => ({ i: { providerId: cal.providerId, serviceId: cal.serviceId, start: TUESDAY('08:00'), idempotencyKey: 'bad', ...overrides } }),
+});
+
+interface Case {
+  readonly name: string;
+  readonly as: () => Session;
+  readonly query: string;
+  readonly variables: () => Record<string, unknown>;
+  readonly code: string;
+  /** Expected extras in extensions (field, value). */
+  readonly extensions?: Record<string, unknown>;
+}
+
+const CASES: Case[] = [
+  { name: 'DateTime: not a date', as: () => customer, ...book({ start: 'tomorrow' }), code: 'VALIDATION_FAILED', extensions: { value: 'tomorrow' } },
+  { name: 'DateTime: month 13', as: () => customer, ...book({ start: '2027-13-01T08:00:00Z' }), code: 'VALIDATION_FAILED' },
+  { name: 'DateTime: no offset', as: () => customer, ...book({ start: '2027-03-02T08:00:00' }), code: 'VALIDATION_FAILED' },
+  { name: 'ID: not a UUID', as: () => customer, ...book({ providerId: 'provider-1' }), code: 'VALIDATION_FAILED', extensions: { field: 'providerId' } },
+  { name: 'start off the slot grid', as: () => customer, ...book({ start: TUESDAY('08:10') }), code: 'OUTSIDE_AVAILABILITY' },
+  { name: 'start outside working hours', as: () => customer, ...book({ start: TUESDAY('18:00') }), code: 'OUTSIDE_AVAILABILITY' },
+  { name: 'start in the past', as: () => customer, ...book({ start: '2027-02-26T08:00:00Z' }), code: 'TOO_SOON' },
+  { name: 'start beyond maxAdvanceDays', as: () => customer, ...book({ start: '2028-03-07T08:00:00Z' }), code: 'TOO_FAR_AHEAD' },
+  { name: 'idempotencyKey: empty', as: () => customer, ...book({ idempotencyKey: '' }), code: 'VALIDATION_FAILED', extensions: { field: 'idempotencyKey' } },
+  { name: 'notes: 100,000 characters', as: () => customer, ...book({ notes: 'n'.repeat(100_000) }), code: 'VALIDATION_FAILED', extensions: { field: 'notes' } },
+  {
+    name: 'Int: durationMinutes below 5',
+    as: () => owner,
+    query: 'mutation($p: ID!) { offerService(providerId: $p, input: { name: "Short", durationMinutes: 3 }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+    extensions: { field: 'durationMinutes', value: 3 },
+  },
+  {
+    name: 'Int: beyond 32 bits',
+    as: () => owner,
+    query: 'mutation($p: ID!, $d: Int!) { offerService(providerId: $p, input: { name: "Long", durationMinutes: $d }) { id } }',
+    variables: () => ({ p: cal.providerId, d: 2 ** 40 }),
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'price: negative and a made-up currency',
+    as: () => owner,
+    query: 'mutation($p: ID!) { offerService(providerId: $p, input: { name: "Odd", durationMinutes: 30, price: { amountMinor: -1, currency: "EUR" } }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'currency not ISO 4217',
+    as: () => owner,
+    query: 'mutation($p: ID!) { offerService(providerId: $p, input: { name: "Odd", durationMinutes: 30, price: { amountMinor: 100, currency: "ZZQ" } }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'capacity 0',
+    as: () => owner,
+    query: 'mutation($p: ID!) { offerService(providerId: $p, input: { name: "Class", durationMinutes: 30, capacity: 0 }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+    extensions: { field: 'capacity' },
+  },
+  {
+    name: 'LocalTime: 25:00',
+    as: () => owner,
+    query: 'mutation($p: ID!, $h: [WeeklyHoursInput!]!) { setWeeklyHours(providerId: $p, hours: $h) { id } }',
+    variables: () => ({ p: cal.providerId, h: [{ weekday: 'MONDAY', windows: [{ start: '09:00', end: '25:00' }] }] }),
+    code: 'VALIDATION_FAILED',
+    extensions: { value: '25:00' },
+  },
+  {
+    name: 'a window that ends before it starts',
+    as: () => owner,
+    query: 'mutation($p: ID!, $h: [WeeklyHoursInput!]!) { setWeeklyHours(providerId: $p, hours: $h) { id } }',
+    variables: () => ({ p: cal.providerId, h: [{ weekday: 'MONDAY', windows: [{ start: '17:00', end: '09:00' }] }] }),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'Weekday: FUNDAY',
+    as: () => owner,
+    query: 'mutation($p: ID!, $h: [WeeklyHoursInput!]!) { setWeeklyHours(providerId: $p, hours: $h) { id } }',
+    variables: () => ({ p: cal.providerId, h: [{ weekday: 'FUNDAY', windows: [] }] }),
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'Date: February 30th',
+    as: () => owner,
+    query: 'mutation($p: ID!) { addScheduleOverride(providerId: $p, input: { date: "2027-02-30", blocked: true }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+    extensions: { value: '2027-02-30' },
+  },
+  {
+    name: 'extra hours without windows',
+    as: () => owner,
+    query: 'mutation($p: ID!) { addScheduleOverride(providerId: $p, input: { date: "2027-03-06", blocked: false }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'unknown override id',
+    as: () => owner,
+    query: 'mutation($p: ID!) { removeScheduleOverride(providerId: $p, overrideId: "00000000-0000-4000-8000-000000000000") }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'availableSlots: a window of 100 days',
+    as: () => customer,
+    query: 'query($p: ID!, $s: ID!) { availableSlots(providerId: $p, serviceId: $s, from: "2027-03-01T00:00:00Z", to: "2027-06-09T00:00:00Z") { start } }',
+    variables: () => ({ p: cal.providerId, s: cal.serviceId }),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'availableSlots: to before from',
+    as: () => customer,
+    query: 'query($p: ID!, $s: ID!) { availableSlots(providerId: $p, serviceId: $s, from: "2027-03-02T00:00:00Z", to: "2027-03-01T00:00:00Z") { start } }',
+    variables: () => ({ p: cal.providerId, s: cal.serviceId }),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'cancel an unknown appointment',
+    as: () => customer,
+    query: 'mutation { cancelAppointment(id: "00000000-0000-4000-8000-000000000001") { id } }',
+    variables: () => ({}),
+    code: 'NOT_FOUND',
+  },
+];
+
+it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const before = await streamLength();
+  const r = await c.as().run(c.query, c.variables());
+  expect(r.data?.[Object.keys(r.data ?? {})[0] ?? ''] ?? null).toBeNull();
+  expect(r.errors?.[0]?.extensions?.code).toBe(c.code);
+  if (c.extensions) expect(r.errors?.[0]?.extensions).toMatchObject(c.extensions);
+  expect(JSON.stringify(r.errors)).not.toMatch(/stacktrace|SELECT|at \w+ \(/);
+  expect(await streamLength()).toBe(before);
+});
+
+it('TimeZone: Mars/Olympus is refused and no provider appears', async () => {
+  const before = await owner.run<{ providers: { edges: unknown[] } }>('{ providers(first: 100) { edges { cursor } } }');
+  const r = await owner.run('mutation { createProvider(input: { name: "Space Clinic", timeZone: "Mars/Olympus" }) { id } }');
+  expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', value: 'Mars/Olympus' });
+  const after = await owner.run<{ providers: { edges: unknown[] } }>('{ providers(first: 100) { edges { cursor } } }');
+  expect(after.data?.providers.edges.length).toBe(before.data?.providers.edges.length);
+});
