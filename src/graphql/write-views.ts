@@ -5,7 +5,7 @@
  */
 import type { AppointmentState, RegisteredProviderState, ServiceState } from '../domain/provider';
 import type { ScheduleOverride } from '../domain/schedule/types';
-import type { AppointmentView, ProviderView, ScheduleOverrideView, ServiceView } from '../projections/queries/views';
+import { type AppointmentView, type ProviderView, type ScheduleOverrideView, type ServiceView, appointmentViewOfState } from '../projections/queries/views';
 
 export function providerViewOf(state: RegisteredProviderState, revision: number): ProviderView {
   return {
@@ -53,27 +53,5 @@ export const overrideViewOf = (providerId: string, o: ScheduleOverride): Schedul
   reason: o.reason,
 });
 
-export function appointmentViewOf(state: RegisteredProviderState, a: AppointmentState): AppointmentView {
-  return {
-    id: a.id,
-    providerId: state.providerId,
-    ownerId: state.ownerId,
-    serviceId: a.serviceId,
-    customerId: a.customerId,
-    start: new Date(a.start),
-    end: new Date(a.end),
-    status: a.status,
-    notes: a.notes,
-    createdAt: new Date(a.bookedAt),
-    cancelledAt: a.cancelledAt === null ? null : new Date(a.cancelledAt),
-    cancelledBy: a.cancelledBy,
-    cancelledByRole: a.cancelledByRole,
-    cancellationReason: a.cancellationReason,
-    lateCancellation: a.lateCancellation,
-    bufferBeforeMinutes: a.bufferBeforeMinutes,
-    bufferAfterMinutes: a.bufferAfterMinutes,
-    capacity: a.capacity,
-    cancellationWindowHours: a.cancellationWindowHours,
-    price: a.price,
-  };
-}
+export const appointmentViewOf = (state: RegisteredProviderState, a: AppointmentState): AppointmentView =>
+  appointmentViewOfState(state.providerId, state.ownerId, a);

@@ -12,7 +12,7 @@ import { type EventStore, type RecordedEvent, StreamNotFoundError } from '../../
 import { ChainVerifier, type IntegrityReport } from '../../events/integrity';
 import { providerStreamName } from '../../events/provider-events';
 import { providerEventOf } from '../events';
-import type { AppointmentView } from '../queries/views';
+import { type AppointmentView, appointmentViewOfState } from '../queries/views';
 
 export const MAX_HISTORY_PAGE = 1000;
 const PAGE = 1000;
@@ -137,29 +137,7 @@ export class AuditService {
   async appointmentAsOf(appointmentId: string, at: Date): Promise<AppointmentView | null> {
     const found = await this.appointmentStateAsOf(appointmentId, at);
     if (found === null) return null;
-    const a = found.state;
-    return {
-      id: a.id,
-      providerId: found.providerId,
-      ownerId: found.ownerId,
-      serviceId: a.serviceId,
-      customerId: a.customerId,
-      start: new Date(a.start),
-      end: new Date(a.end),
-      status: a.status,
-      notes: a.notes,
-      createdAt: new Date(a.bookedAt),
-      cancelledAt: a.cancelledAt === null ? null : new Date(a.cancelledAt),
-      cancelledBy: a.cancelledBy,
-      cancelledByRole: a.cancelledByRole,
-      cancellationReason: a.cancellationReason,
-      lateCancellation: a.lateCancellation,
-      bufferBeforeMinutes: a.bufferBeforeMinutes,
-      bufferAfterMinutes: a.bufferAfterMinutes,
-      capacity: a.capacity,
-      cancellationWindowHours: a.cancellationWindowHours,
-      price: a.price,
-    };
+    return appointmentViewOfState(found.providerId, found.ownerId, found.state);
   }
 
   /** Verify the provider stream's hash chain, page by page. */

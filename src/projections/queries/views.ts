@@ -6,6 +6,7 @@
 import type { Selectable } from 'kysely';
 import type { ActorRole, AppointmentStatus, Money } from '../../events/provider-events';
 import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
+import type { AppointmentState } from '../../domain/provider';
 import type { RmAppointmentsTable, RmProvidersTable, RmServicesTable } from '../../db/schema';
 
 export type { Money };
@@ -142,4 +143,28 @@ export const appointmentView = (r: Selectable<RmAppointmentsTable>): Appointment
   capacity: r.capacity,
   cancellationWindowHours: r.cancellation_window_hours,
   price: moneyOf(r.price_amount_minor, r.price_currency),
+});
+
+/** An appointment of the write side's state (a command's result, or a replay as of an instant). */
+export const appointmentViewOfState = (providerId: string, ownerId: string, a: AppointmentState): AppointmentView => ({
+  id: a.id,
+  providerId,
+  ownerId,
+  serviceId: a.serviceId,
+  customerId: a.customerId,
+  start: new Date(a.start),
+  end: new Date(a.end),
+  status: a.status,
+  notes: a.notes,
+  createdAt: new Date(a.bookedAt),
+  cancelledAt: a.cancelledAt === null ? null : new Date(a.cancelledAt),
+  cancelledBy: a.cancelledBy,
+  cancelledByRole: a.cancelledByRole,
+  cancellationReason: a.cancellationReason,
+  lateCancellation: a.lateCancellation,
+  bufferBeforeMinutes: a.bufferBeforeMinutes,
+  bufferAfterMinutes: a.bufferAfterMinutes,
+  capacity: a.capacity,
+  cancellationWindowHours: a.cancellationWindowHours,
+  price: a.price,
 });
