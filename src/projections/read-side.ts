@@ -82,9 +82,8 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
     }
   };
 
-  let engine: ProjectionEngine | null = null;
   // When this process leads every projection its in-memory progress is complete: no need to read it.
-  const progress = new ProgressTracker(names, async () => (engine?.leadsAll ? new Map() : readCheckpoints(pool, names)));
+  const progress = new ProgressTracker(names, async () => (engine.leadsAll ? new Map() : readCheckpoints(pool, names)));
   const feed = new ChangeFeed(pool, log, {
     changed: dropCached,
     progressed: (projection, position) => progress.advance(projection, position),
@@ -98,7 +97,7 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
     return next;
   };
 
-  engine = new ProjectionEngine({ pool, eventStore, logger: log, metrics }, projections, options.engine ?? {}, {
+  const engine = new ProjectionEngine({ pool, eventStore, logger: log, metrics }, projections, options.engine ?? {}, {
     committed: (projection: string, result: BatchResult) => {
       // Order matters: drop stale cache entries, then report progress (which releases read-your-writes
       // waiters), then tell other processes and subscribers.
@@ -107,12 +106,11 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
       void publish(projection, result.position, result.changes);
     },
   });
-  const theEngine = engine;
 
   let started = false;
   return {
     projections: names,
-    engine: theEngine,
+    engine,
     queries: new ReadQueries(db),
     availability,
     audit: new AuditService(eventStore, db),
@@ -122,18 +120,18 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
       started = true;
       await feed.start();
       await progress.refresh();
-      if (options.runProjections) theEngine.start();
+      if (options.runProjections) engine.start();
     },
     async stop() {
       if (!started) return;
       started = false;
-      await theEngine.stop();
+      await engine.stop();
       await Promise.all(publishing.values());
       await feed.stop();
     },
     waitForPosition: (position, timeoutMs) => progress.waitFor(position, timeoutMs),
     async rebuild(name) {
-      const reports = await theEngine.rebuild(name);
+      const reports = await engine.rebuild(name);
       for (const r of reports) {
         availability.invalidateAll();
         progress.advance(r.projection, r.position);

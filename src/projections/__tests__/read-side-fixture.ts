@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../../logger';
 import { createMetrics, type Metrics } from '../../metrics';
 import { type Backend, openTestDatabase } from '../../../test/support/test-database';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { ReadModelChange } from '../changes/change';
 import type { BatchHooks } from '../engine/apply-batch';
 import { createReadSide, type ReadSide, type ReadSideOptions } from '../read-side';
@@ -56,7 +57,7 @@ export async function openFixture(
   const database = await openTestDatabase(backend, { poolSize: options.poolSize ?? 20 });
   const readPool = options.wrapPool ? options.wrapPool(database.pool) : database.pool;
   const store = new PostgresEventStore(database.pool, { pollIntervalMs: 200 });
-  const logger = testLogger();
+  const logger = testLogger().child({ suite: path.basename(expect.getState().testPath ?? '') });
   const metrics = createMetrics();
   const handler = new ProviderCommandHandler(store, new PostgresSnapshotStore(database.db), logger);
   const readSide = createReadSide({

@@ -17,10 +17,11 @@ import type { Kysely } from 'kysely';
 import { DomainError, validationError } from '../../domain/errors';
 import { isValidLocalDate } from '../../domain/schedule/local-time';
 import { workingIntervals } from '../../domain/schedule/slot-engine';
-import type { ScheduleOverride, WeeklyHours } from '../../domain/schedule/types';
+import type { ProviderSchedule } from '../../domain/schedule/types';
 import { DAY_MS, ZoneClock, localDayFromIso } from '../../domain/schedule/zone-clock';
 import type { Database } from '../../db/schema';
 import type { Money } from '../queries/views';
+import { readProviderSchedule } from '../schedule/schedule-reads';
 
 export const MAX_ANALYTICS_DAYS = 366;
 
@@ -59,8 +60,9 @@ export async function providerAnalytics(
   if (lastDay < firstDay) throw validationError('to', 'to must not be before from', to);
   if (lastDay - firstDay + 1 > MAX_ANALYTICS_DAYS) throw validationError('to', `the range may span at most ${MAX_ANALYTICS_DAYS} days`, to);
 
-  const provider = await db.selectFrom('rm_providers').select(['time_zone', 'weekly_hours']).where('id', '=', providerId).executeTakeFirst();
-  if (provider === undefined) throw new DomainError('NOT_FOUND', `Provider ${providerId} not found`);
+  // The day before may run past midnight into the range, so its overrides matter too.
+  const schedule = await readProviderSchedule(db, providerId, { from: dateOfDay(firstDay - 1), to: dateOfDay(lastDay + 1) });
+  if (schedule === null) throw new DomainError('NOT_FOUND', `Provider ${providerId} not found`);
 
   let stats = db
     .selectFrom('rm_daily_stats')
@@ -80,24 +82,7 @@ export async function providerAnalytics(
   if (options.serviceId) stats = stats.where('service_id', '=', options.serviceId);
   const rows = await stats.execute();
 
-  // The day before may run past midnight into the range, so its overrides matter too.
-  const overrides = await db
-    .selectFrom('rm_schedule_overrides')
-    .select(['id', 'blocked', 'windows', 'reason'])
-    .select((eb) => eb.fn<string>('to_char', ['date', eb.val('YYYY-MM-DD')]).as('day'))
-    .where('provider_id', '=', providerId)
-    .where('date', '>=', dateOfDay(firstDay - 1))
-    .where('date', '<=', dateOfDay(lastDay + 1))
-    .execute();
-  const open = openMinutesByDay(
-    {
-      timeZone: provider.time_zone,
-      weeklyHours: provider.weekly_hours as WeeklyHours[],
-      overrides: overrides.map((o): ScheduleOverride => ({ id: o.id, date: o.day, blocked: o.blocked, windows: o.windows as ScheduleOverride['windows'], reason: o.reason })),
-    },
-    firstDay,
-    lastDay,
-  );
+  const open = openMinutesByDay(schedule, firstDay, lastDay);
 
   const byDate = new Map<string, { booked: number; cancelled: number; lateCancelled: number; noShows: number; completed: number; bookedMinutes: number; revenue: Map<string, number> }>();
   for (const r of rows) {
@@ -142,7 +127,7 @@ export async function providerAnalytics(
 
 /** Working minutes inside each local day [firstDay, lastDay] of the schedule's zone. */
 export function openMinutesByDay(
-  schedule: { readonly timeZone: string; readonly weeklyHours: readonly WeeklyHours[]; readonly overrides: readonly ScheduleOverride[] },
+  schedule: ProviderSchedule,
   firstDay: number,
   lastDay: number,
 ): Map<number, number> {

@@ -14,12 +14,12 @@
 import type { Kysely } from 'kysely';
 import { DomainError, validationError } from '../../domain/errors';
 import { listSlots } from '../../domain/schedule/slot-engine';
-import type { BusyAppointment, ProviderSchedule, ScheduleOverride, ServiceRules, WeeklyHours } from '../../domain/schedule/types';
+import type { BusyAppointment, ProviderSchedule, ServiceRules } from '../../domain/schedule/types';
 import type { Database } from '../../db/schema';
+import { readProviderSchedule } from '../schedule/schedule-reads';
 
 export const MAX_WINDOW_DAYS = 62;
 const DAY_MS = 86_400_000;
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface AvailableSlot {
   readonly start: Date;
@@ -159,35 +159,16 @@ export class AvailabilityService {
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (trx) => {
-        const provider = await trx
-          .selectFrom('rm_providers')
-          .select(['time_zone', 'weekly_hours'])
-          .where('id', '=', providerId)
-          .executeTakeFirst();
-        if (provider === undefined) return null;
+        const schedule = await readProviderSchedule(trx, providerId);
+        if (schedule === null) return null;
         const services = await trx.selectFrom('rm_services').selectAll().where('provider_id', '=', providerId).execute();
-        const overrides = await trx
-          .selectFrom('rm_schedule_overrides')
-          .select(['id', 'blocked', 'windows', 'reason'])
-          .select((eb) => eb.fn<string>('to_char', ['date', eb.val('YYYY-MM-DD')]).as('date'))
-          .where('provider_id', '=', providerId)
-          .execute();
         const busy = await trx
           .selectFrom('rm_busy_intervals')
           .select(['appointment_id', 'service_id', 'start_at', 'end_at', 'buffer_before_minutes', 'buffer_after_minutes', 'capacity'])
           .where('provider_id', '=', providerId)
-          .orderBy('start_at')
-          .orderBy('appointment_id')
           .execute();
         return {
-          schedule: {
-            timeZone: provider.time_zone,
-            weeklyHours: provider.weekly_hours as WeeklyHours[],
-            // Sorted exactly as `scheduleOf` sorts them (JavaScript string order, not a collation's).
-            overrides: overrides
-              .map((o): ScheduleOverride => ({ id: o.id, date: o.date, blocked: o.blocked, windows: o.windows as ScheduleOverride['windows'], reason: o.reason }))
-              .sort((a, b) => compare(a.date, b.date) || compare(a.id, b.id)),
-          },
+          schedule,
           services: new Map(
             services.map((s): [string, CachedService] => [
               s.id,

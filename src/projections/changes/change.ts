@@ -34,16 +34,19 @@ export interface ResetChange {
   readonly projection: string;
 }
 
+/** Two days: the longest duration plus the longest buffer the decider's validation allows (1440 + 1440 min). */
+const MAX_REACH_MS = 2 * 24 * 60 * 60_000;
+
 /**
  * Whether an availability change can alter the slots a subscriber watches: slot starts in
- * `[from, to)` of one provider. `reachMs` is how far a slot's occupied range reaches beyond its start
- * window: before it by the service's buffer before, after it by duration plus buffer after (the
- * default, one day, covers every service the validation allows).
+ * `[from, to)` of one provider. `reachMs` is how far a slot's occupied range can reach beyond its
+ * start window (buffer before; duration plus buffer after): pass the watched service's own figure
+ * for precision, or keep the default that covers every service.
  */
 export function availabilityChangeAffects(
   change: ReadModelChange,
   watched: { readonly providerId: string; readonly from: Date; readonly to: Date },
-  reachMs = 24 * 60 * 60_000 + 24 * 60 * 60_000,
+  reachMs = MAX_REACH_MS,
 ): boolean {
   if (change.kind === 'reset') return true;
   if (change.kind !== 'availability' || change.providerId !== watched.providerId) return false;

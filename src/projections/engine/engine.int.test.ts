@@ -142,11 +142,15 @@ describe('projection engine on PostgreSQL', () => {
       );
       expect(holders.rows).toHaveLength(2);
       for (const { pid } of holders.rows) await f.database.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      // The standby polls the lock and wins it; the old leader only learns at its next batch, which
+      // the lock check inside that batch then refuses.
+      await second.engine.whenLeadingAll();
 
       for (let i = 6; i < 12; i++) last = (await f.append(h.providerId, [h.booked(`a${i}`, { start: TUE_10 + 24 * HOUR + (i - 6) * HOUR })])).position;
       expect(await second.waitForPosition(last, 15_000)).toBe(true);
       expect(await f.readSide.waitForPosition(last, 15_000)).toBe(true);
       expect(second.engine.leadsAll).toBe(true);
+      expect(f.readSide.engine.runners.some((r) => r.leading)).toBe(false);
 
       // Every event applied exactly once, by one worker or the other.
       const after = { first: await applied(f.metrics, 'schedule'), second: await applied(metrics2, 'schedule') };

@@ -106,6 +106,11 @@ export class ProjectionEngine {
     return this.runners.length > 0 && this.runners.every((r) => r.leading);
   }
 
+  /** Resolves once this process leads every projection. */
+  async whenLeadingAll(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.whenLeading()));
+  }
+
   start(): void {
     for (const r of this.runners) r.start();
     const every = this.options.lagSampleMs ?? 5000;
@@ -131,6 +136,11 @@ export class ProjectionEngine {
     this.sampling ??= (async () => {
       const { metrics, eventStore, pool, logger } = this.deps;
       try {
+        // The leader exports; a process that stopped leading drops its stale values.
+        for (const r of this.runners.filter((x) => !x.leading)) {
+          metrics.projectionLagEvents.remove({ projection: r.name });
+          metrics.projectionLagMs.remove({ projection: r.name });
+        }
         const led = this.runners.filter((r) => r.leading);
         if (led.length === 0) return;
         const stored = await readCheckpoints(pool, led.map((r) => r.name));

@@ -40,14 +40,8 @@ export class ProgressTracker {
   /** A projection reached `position` (reports that arrive late or twice are harmless). */
   advance(name: string, position: Position): void {
     const current = this.positions.get(name);
-    // A rebuild may move a checkpoint to any place; otherwise positions only grow.
+    // Checkpoints only grow (a rebuild swaps in a copy at least as far as the live one).
     if (current !== undefined && comparePositions(position, current) <= 0) return;
-    this.positions.set(name, position);
-    this.settle();
-  }
-
-  /** Forget what is known about `name` (a rebuild replaced its read model): the next refresh tells. */
-  reset(name: string, position: Position): void {
     this.positions.set(name, position);
     this.settle();
   }

@@ -52,6 +52,7 @@ export class ProjectionRunner {
   private lease: Lease | null = null;
   private failures = 0;
   private lastApplied: { position: Position; created: Date } | null = null;
+  private leadWaiters: Array<() => void> = [];
 
   constructor(
     private readonly pool: SqlPool,
@@ -76,6 +77,12 @@ export class ProjectionRunner {
     return this.lastApplied;
   }
 
+  /** Resolves once this worker holds the lease (at once when it already does). */
+  whenLeading(): Promise<void> {
+    if (this.lease !== null) return Promise.resolve();
+    return new Promise((resolve) => this.leadWaiters.push(resolve));
+  }
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -92,6 +99,7 @@ export class ProjectionRunner {
       if (lease === null) return;
       this.lease = lease;
       this.logger.info({ projection: this.name }, 'projection worker leads');
+      for (const resolve of this.leadWaiters.splice(0)) resolve();
       try {
         await this.lead(lease, signal);
       } finally {
@@ -121,6 +129,8 @@ export class ProjectionRunner {
   /** Subscribe from the stored checkpoint and apply what arrives; returns why it stopped following. */
   private async follow(lease: Lease, signal: AbortSignal): Promise<'lease-lost' | 'moved' | 'stopped'> {
     const checkpoint = await readCheckpoint(this.pool, this.name);
+    // Checked after the await: a stop that came while reading must not leave a subscription running.
+    if (signal.aborted) return 'stopped';
     const subscription = new AbortController();
     const stop = (): void => subscription.abort();
     signal.addEventListener('abort', stop);
@@ -167,7 +177,7 @@ export class ProjectionRunner {
         cursor = last.position;
         this.failures = 0;
         this.lastApplied = { position: outcome.position, created: last.created };
-        this.logger.debug({ projection: this.name, positions: batch.map((e) => positionToString(e.position)).join(' '), events: batch.length, applied: outcome.applied, position: positionToString(outcome.position) }, 'batch committed');
+        this.logger.debug({ projection: this.name, events: batch.length, applied: outcome.applied, position: positionToString(outcome.position) }, 'batch committed');
         this.listener.committed(this.name, outcome);
       }
     } finally {

@@ -3,11 +3,11 @@
  * list the write side gives the slot engine (`liveAppointments` in domain/provider/state.ts), guarded
  * by the exclusion constraint and the seat trigger of migration 0002.
  */
-import type { SqlExecutor } from '../../db/sql';
-import { sqlErrorCode } from '../../db/sql';
+import { type SqlExecutor, sqlErrorCode } from '../../db/sql';
+import { isLive } from '../../domain/provider';
+import { occupiedRange } from '../../domain/schedule/busy-index';
 import type { AppointmentStatus } from '../../events/provider-events';
 
-const MINUTE_MS = 60_000;
 /** The largest instant a JavaScript Date holds; occupied ranges are clamped to it. */
 const MAX_MS = 8.64e15;
 
@@ -23,16 +23,17 @@ export interface BusyRow {
   readonly capacity: number;
 }
 
-export const isLiveStatus = (status: string): status is AppointmentStatus => status === 'PENDING' || status === 'CONFIRMED';
+/** PENDING or CONFIRMED, as a stored status: what keeps the provider busy (the write side's `isLive`). */
+export const isLiveStatus = (status: string): boolean => isLive(status as AppointmentStatus);
 
 /** Bookings of one service at one start share a class session; nothing else may overlap. */
 export const sessionKey = (serviceId: string, start: number): string => `${serviceId}@${new Date(start).toISOString()}`;
 
-/** The appointment plus its own buffers (as the slot engine's `occupiedRange`), as epoch ms. */
+/** The slot engine's `occupiedRange` (the appointment plus its own buffers), clamped to storable instants. */
 export function occupiedOf(row: Pick<BusyRow, 'start' | 'end' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>): { from: number; to: number } {
-  const from = Math.max(-MAX_MS, row.start - row.bufferBeforeMinutes * MINUTE_MS);
-  const to = Math.min(MAX_MS, Math.max(from, row.end + row.bufferAfterMinutes * MINUTE_MS));
-  return { from, to };
+  const range = occupiedRange({ appointmentId: '', serviceId: '', capacity: 1, ...row });
+  const from = Math.max(-MAX_MS, range.start);
+  return { from, to: Math.min(MAX_MS, Math.max(from, range.end)) };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
