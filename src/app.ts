@@ -11,6 +11,7 @@ import { clientAddressOf, viewerOfRequest } from './graphql/auth';
 import type { GraphQLContext } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
+import { queryLimitRule } from './graphql/limits';
 import { createHttpServer } from './http/server';
 import { type Logger, createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -75,6 +76,7 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
     const schema = await buildGraphQLSchema();
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
+      validationRules: [queryLimitRule()],
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
       introspection: true,
       // We own SIGTERM/SIGINT (main.ts): Apollo's own handlers would race our drain and re-raise the signal.

@@ -171,3 +171,31 @@ it('TimeZone: Mars/Olympus is refused and no provider appears', async () => {
   const after = await owner.run<{ providers: { edges: unknown[] } }>('{ providers(first: 100) { edges { cursor } } }');
   expect(after.data?.providers.edges.length).toBe(before.data?.providers.edges.length);
 });
+
+it('a wide query (500 aliased pages) is refused before it runs, with VALIDATION_FAILED', async () => {
+  const wide = Array.from({ length: 500 }, (_, i) => `p${i}: providers(first: 100) { edges { node { id name } } }`).join(' ');
+  const r = await customer.run(`{ ${wide} }`);
+  expect(r.status).toBe(400);
+  expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', maxCost: 20_000 });
+});
+
+it('a WebSocket with a bad token is closed with 4401, one without a token may subscribe to public data', async () => {
+  const WebSocket = (await import('ws')).default;
+  const closeCode = await new Promise<number>((resolve, reject) => {
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } })));
+    socket.on('close', (code) => resolve(code));
+    socket.on('error', reject);
+  });
+  expect(closeCode).toBe(4401);
+  const acked = await new Promise<string>((resolve, reject) => {
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    socket.on('message', (data) => {
+      resolve((JSON.parse(String(data)) as { type: string }).type);
+      socket.close();
+    });
+    socket.on('error', reject);
+  });
+  expect(acked).toBe('connection_ack');
+});

@@ -234,6 +234,16 @@ export function eventStoreContract(adapterName: string, makeSubject: () => Promi
         expect(await store.readStream(stream('s'), { fromRevision: 10 })).toEqual([]);
       });
 
+      it('orders by number, not text, past single digits (revision 10 after 9, in the stream and in $all)', async () => {
+        await store.appendToStream(stream('long'), Array.from({ length: 25 }, (_, i) => ev(`E${i}`)), { expectedRevision: 'no_stream' });
+        const forwards = await store.readStream(stream('long'));
+        expect(forwards.map((e) => e.revision)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+        const backwards = await store.readStream(stream('long'), { direction: 'backwards', maxCount: 3 });
+        expect(backwards.map((e) => e.revision)).toEqual([24, 23, 22]);
+        const all = await visible(25);
+        expect(all.map((e) => e.type)).toEqual(Array.from({ length: 25 }, (_, i) => `E${i}`));
+      });
+
       it('round-trips unicode and 256 KiB payloads exactly, with metadata', async () => {
         const unicode = { text: 'Zoë 😀 — 東京 — مرحبا — \u2028 line', nested: { emoji: ['🦷', '🐾'], n: 1.5, neg: -3, t: true, z: null } };
         const big = { blob: 'x'.repeat(256 * 1024), tail: 'ü' };

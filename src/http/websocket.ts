@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { GraphQLError, GraphQLSchema } from 'graphql';
+import { type GraphQLError, type GraphQLSchema, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -8,6 +8,7 @@ import type { Viewer } from '../accounts/model';
 import { isDomainError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
+import { queryLimitRule } from '../graphql/limits';
 import type { Runtime } from '../runtime';
 
 interface ConnectionState {
@@ -28,6 +29,7 @@ export function attachWebSocketServer(server: http.Server, schema: GraphQLSchema
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: ConnectionState }>(
     {
       schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, queryLimitRule()]),
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const header = typeof raw === 'string' ? raw : undefined;
