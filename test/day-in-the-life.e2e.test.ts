@@ -8,6 +8,7 @@ import type { Client } from 'graphql-ws';
 import { type TestApp, startTestApp } from './support/test-app';
 import { type LiveSubscription, type Session, sessionOf, settled, signUp, subscribe, wsClient } from './support/graphql-clients';
 import { testBackends } from './support/test-database';
+import { type EsdbDouble, startEsdbDouble } from './esdb-double';
 
 const MONDAY_0700Z = Date.parse('2027-03-01T07:00:00Z');
 const TUESDAY = (hhmmZ: string): string => `2027-03-02T${hhmmZ}:00Z`;
@@ -22,7 +23,12 @@ const SLOTS_SUBSCRIPTION = `subscription($p: ID!, $s: ID!, $from: DateTime!, $to
 
 const APPOINTMENT_FIELDS = 'id status start end lateCancellation cancellationReason provider { id name } service { id name } customer { id name }';
 
-describe.each(testBackends())('a day in the life on %s', (backend) => {
+/** PostgreSQL, PGlite, and PostgreSQL read models with events in EventStoreDB (its wire double). */
+const SETUPS = [...testBackends(), ...(testBackends().includes('postgres') ? (['eventstoredb'] as const) : [])];
+
+describe.each(SETUPS)('a day in the life on %s', (setup) => {
+  const backend = setup === 'eventstoredb' ? 'postgres' : setup;
+  let double: EsdbDouble | null = null;
   let t: TestApp;
   let now = MONDAY_0700Z;
   let provider: Session;
@@ -34,16 +40,18 @@ describe.each(testBackends())('a day in the life on %s', (backend) => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp(backend, {}, { clock: () => now });
+    double = setup === 'eventstoredb' ? await startEsdbDouble() : null;
+    t = await startTestApp(backend, double ? { EVENTSTORE_URL: double.url } : {}, { clock: () => now });
     provider = await signUp(t.url, 'PROVIDER', 'Dr Ada Lovelace');
     customer = await signUp(t.url, 'CUSTOMER', 'Grace Hopper');
-    const auditorUser = await t.app.runtime.accounts.createUser({ email: `audit.${backend}@example.com`, password: 'audit-password-1', name: 'Ida Auditor', role: 'AUDITOR' });
-    const login = await t.app.runtime.accounts.login(`audit.${backend}@example.com`, 'audit-password-1', '127.0.0.1');
+    const auditorUser = await t.app.runtime.accounts.createUser({ email: `audit.${setup}@example.com`, password: 'audit-password-1', name: 'Ida Auditor', role: 'AUDITOR' });
+    const login = await t.app.runtime.accounts.login(`audit.${setup}@example.com`, 'audit-password-1', '127.0.0.1');
     auditor = sessionOf(t.url, auditorUser.id, login.accessToken);
   });
   afterAll(async () => {
     for (const c of clients) await c.dispose();
     await t.stop();
+    await double?.stop();
   });
 
   async function nextUntil<T>(sub: LiveSubscription<T>, done: (v: T) => boolean): Promise<T> {

@@ -4,6 +4,8 @@ import type { ProviderCommand } from '../domain/provider';
 import type { AppendResult, EventData, EventStore, ExpectedRevision } from '../events/event-store';
 import { verifyChain } from '../events/integrity';
 import { PostgresEventStore } from '../events/postgres/postgres-event-store';
+import { EventStoreDbEventStore } from '../events/eventstoredb/eventstoredb-event-store';
+import { type EsdbDouble, startEsdbDouble } from '../../test/esdb-double';
 import { providerStreamName } from '../events/provider-events';
 import { createLogger } from '../logger';
 import { type OpenedDatabase } from '../db/database';
@@ -21,19 +23,27 @@ const logger = createLogger(process.env.TEST_LOG ?? 'silent');
 // 09:00 Berlin on Tuesday 2027-03-02 is 08:00Z (CET).
 const slot = (i: number): number => Date.parse('2027-03-02T08:00:00Z') + i * 30 * 60_000;
 
-describe('ProviderCommandHandler on PostgreSQL', () => {
+/** The same handler tests with events in PostgreSQL and in EventStoreDB (its wire double); snapshots stay in PostgreSQL. */
+describe.each(['postgres', 'eventstoredb'] as const)('ProviderCommandHandler with events in %s', (engine) => {
   let db: OpenedDatabase;
-  let store: PostgresEventStore;
+  let store: EventStore;
+  let double: EsdbDouble | null = null;
+  const onPostgres = engine === 'postgres' ? it : (_name: string, _fn: () => Promise<void>): void => undefined;
   /** Several handlers on one store behave like several API processes: each has its own cache. */
   const handler = (options: ConstructorParameters<typeof ProviderCommandHandler>[3] = {}, eventStore: EventStore = store) =>
     new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(db.db), logger, options);
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres', { poolSize: 40 });
-    store = new PostgresEventStore(db.pool);
+    if (engine === 'postgres') store = new PostgresEventStore(db.pool);
+    else {
+      double = await startEsdbDouble();
+      store = new EventStoreDbEventStore(double.url);
+    }
   });
   afterAll(async () => {
     await store.close();
+    await double?.stop();
     await db.close();
   });
 
@@ -138,7 +148,8 @@ describe('ProviderCommandHandler on PostgreSQL', () => {
     expect(verifyChain(events)).toEqual({ valid: true, eventsChecked: events.length, firstBrokenRevision: null });
   });
 
-  it('tampering with a stored event is detected by the hash chain', async () => {
+  // Tampering needs write access behind the store's back: SQL on PostgreSQL.
+  onPostgres('tampering with a stored event is detected by the hash chain', async () => {
     const h = handler();
     const { providerId, serviceId } = await openProvider(h);
     await book(h, providerId, serviceId, 'cust-3', slot(7));
