@@ -23,26 +23,7 @@ export function providerViewOf(state: RegisteredProviderState, revision: number)
   };
 }
 
-export function serviceViewOf(providerId: string, s: ServiceState): ServiceView {
-  const d = s.definition;
-  return {
-    id: s.id,
-    providerId,
-    name: d.name,
-    durationMinutes: d.durationMinutes,
-    bufferBeforeMinutes: d.bufferBeforeMinutes,
-    bufferAfterMinutes: d.bufferAfterMinutes,
-    slotIntervalMinutes: d.slotIntervalMinutes,
-    minNoticeMinutes: d.minNoticeMinutes,
-    maxAdvanceDays: d.maxAdvanceDays,
-    cancellationWindowHours: d.cancellationWindowHours,
-    capacity: d.capacity,
-    requiresConfirmation: d.requiresConfirmation,
-    virtual: d.virtual,
-    price: d.price,
-    active: s.active,
-  };
-}
+export const serviceViewOf = (providerId: string, s: ServiceState): ServiceView => ({ id: s.id, providerId, ...s.definition, active: s.active });
 
 export const overrideViewOf = (providerId: string, o: ScheduleOverride): ScheduleOverrideView => ({
   id: o.id,

@@ -4,7 +4,7 @@
  * these onto its types; field names follow API.graphql wherever the API has the field.
  */
 import type { Selectable } from 'kysely';
-import type { ActorRole, AppointmentStatus, Money } from '../../events/provider-events';
+import type { ActorRole, AppointmentStatus, Money, ServiceDefinition } from '../../events/provider-events';
 import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
 import type { AppointmentState } from '../../domain/provider';
 import type { RmAppointmentsTable, RmProvidersTable, RmServicesTable } from '../../db/schema';
@@ -25,21 +25,10 @@ export interface ProviderView {
   readonly revision: number;
 }
 
-export interface ServiceView {
+/** A service as offered: its definition (as in the events) plus where it belongs and whether it is still offered. */
+export interface ServiceView extends ServiceDefinition {
   readonly id: string;
   readonly providerId: string;
-  readonly name: string;
-  readonly durationMinutes: number;
-  readonly bufferBeforeMinutes: number;
-  readonly bufferAfterMinutes: number;
-  readonly slotIntervalMinutes: number;
-  readonly minNoticeMinutes: number;
-  readonly maxAdvanceDays: number;
-  readonly cancellationWindowHours: number;
-  readonly capacity: number;
-  readonly requiresConfirmation: boolean;
-  readonly virtual: boolean;
-  readonly price: Money | null;
   readonly active: boolean;
 }
 
