@@ -6,21 +6,15 @@
 import { type SqlExecutor, sqlErrorCode } from '../../db/sql';
 import { isLive } from '../../domain/provider';
 import { occupiedRange } from '../../domain/schedule/busy-index';
+import type { BusyAppointment } from '../../domain/schedule/types';
 import type { AppointmentStatus } from '../../events/provider-events';
 
 /** The largest instant a JavaScript Date holds; occupied ranges are clamped to it. */
 const MAX_MS = 8.64e15;
 
-export interface BusyRow {
-  readonly appointmentId: string;
+/** A busy appointment as the slot engine sees it, plus the provider it keeps busy. */
+export interface BusyRow extends BusyAppointment {
   readonly providerId: string;
-  readonly serviceId: string;
-  /** Epoch ms. */
-  readonly start: number;
-  readonly end: number;
-  readonly bufferBeforeMinutes: number;
-  readonly bufferAfterMinutes: number;
-  readonly capacity: number;
 }
 
 /** PENDING or CONFIRMED, as a stored status: what keeps the provider busy (the write side's `isLive`). */
@@ -30,8 +24,8 @@ export const isLiveStatus = (status: string): boolean => isLive(status as Appoin
 export const sessionKey = (serviceId: string, start: number): string => `${serviceId}@${new Date(start).toISOString()}`;
 
 /** The slot engine's `occupiedRange` (the appointment plus its own buffers), clamped to storable instants. */
-export function occupiedOf(row: Pick<BusyRow, 'start' | 'end' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>): { from: number; to: number } {
-  const range = occupiedRange({ appointmentId: '', serviceId: '', capacity: 1, ...row });
+export function occupiedOf(row: BusyAppointment): { from: number; to: number } {
+  const range = occupiedRange(row);
   const from = Math.max(-MAX_MS, range.start);
   return { from, to: Math.min(MAX_MS, Math.max(from, range.end)) };
 }
