@@ -64,6 +64,27 @@ for (const backend of testBackends()) {
       expect(statements()).toBeGreaterThan(before);
     });
 
+    it('loads only the busy intervals near the window, and a window beyond the cached span sees its own', async () => {
+      const h = history();
+      const far = TUE_10 + 28 * DAY;
+      await f.append(h.providerId, [...h.open({ service: { maxAdvanceDays: 365 } }), h.booked('near', { start: TUE_10 }), h.booked('far', { start: far })]);
+      await f.settle();
+      const ask = (start: number) =>
+        f.readSide.availability.availableSlots({ providerId: h.providerId, serviceId: h.serviceId, from: new Date(start), to: new Date(start + HOUR), now: new Date(NOW) });
+      expect((await ask(TUE_10)).map((s) => s.start.getTime())).toEqual([TUE_10 + 30 * MINUTE]);
+      const before = statements();
+      // Inside the cached span (the window plus the prefetch): no database work.
+      expect((await ask(TUE_10 + DAY)).map((s) => s.start.getTime())).toEqual([TUE_10 + DAY, TUE_10 + DAY + 30 * MINUTE]);
+      expect(statements()).toBe(before);
+      // Four weeks on, beyond it: loaded, and the appointment there is busy.
+      expect((await ask(far)).map((s) => s.start.getTime())).toEqual([far + 30 * MINUTE]);
+      expect(statements()).toBeGreaterThan(before);
+      // The widened entry still answers the first window from memory.
+      const widened = statements();
+      expect((await ask(TUE_10)).map((s) => s.start.getTime())).toEqual([TUE_10 + 30 * MINUTE]);
+      expect(statements()).toBe(widened);
+    });
+
     it('reports seats left in a class session', async () => {
       const h = history();
       const cls = { capacity: 3, durationMinutes: 60, slotIntervalMinutes: 60 };

@@ -2,16 +2,19 @@
  * Free slots from the read model, computed by the same pure slot engine the write side checks
  * bookings with (`listSlots`), fed the same inputs: the provider's schedule (zone, weekly hours,
  * overrides sorted by date then id, as `scheduleOf`), the service's rules (as `serviceRulesOf`) and
- * every live appointment of the provider (as `liveAppointments`).
+ * the live appointments of the provider (as `liveAppointments`) near the window.
  *
- * Per-provider cache: schedule, services and busy list are loaded once (in one REPEATABLE READ
- * transaction, so they come from one commit of the schedule projection) and kept in memory, so
- * repeated queries do no database work. An entry is dropped when the projection commits a change to
- * that provider (in this process: a direct call; in other processes: the change feed), and a load that
- * raced with such a change is not cached (generation check), so a stale entry never outlives the
- * commit that made it stale. Entries are evicted least-recently-used beyond `maxProviders`.
+ * Per-provider cache: schedule, services and the busy intervals of a span of time are loaded together
+ * (in one REPEATABLE READ transaction, so they come from one commit of the schedule projection) and kept
+ * in memory, so repeated queries do no database work. Only the busy intervals that can touch the asked
+ * window are loaded (an index range scan on the exclusion constraint's GiST index), so a miss costs the
+ * window's share of a provider's appointments, not all of them; a query outside the cached span loads
+ * the union of both spans. An entry is dropped when the projection commits a change to that provider
+ * (in this process: a direct call; in other processes: the change feed), and a load that raced with such
+ * a change is not cached (generation check), so a stale entry never outlives the commit that made it
+ * stale. Entries are evicted least-recently-used beyond `maxProviders`.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { DomainError, validationError } from '../../domain/errors';
 import { listSlots } from '../../domain/schedule/slot-engine';
 import type { BusyAppointment, ProviderSchedule, ServiceRules } from '../../domain/schedule/types';
@@ -20,6 +23,13 @@ import { readProviderSchedule } from '../schedule/schedule-reads';
 
 export const MAX_WINDOW_DAYS = 62;
 const DAY_MS = 86_400_000;
+/**
+ * How far an appointment's occupied range can reach into a window from outside it: the longest
+ * duration plus the longest buffer a service may have (1440 + 1440 minutes, the decider's limits).
+ */
+const REACH_MS = 2 * DAY_MS;
+/** A miss loads this much beyond the asked window too: the next page of a booking calendar then hits. */
+const PREFETCH_MS = 14 * DAY_MS;
 
 export interface AvailableSlot {
   readonly start: Date;
@@ -42,14 +52,38 @@ interface CachedService {
   readonly active: boolean;
 }
 
+/** Instants [from, to), epoch ms. */
+interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
 interface ProviderEntry {
   readonly schedule: ProviderSchedule;
   readonly services: ReadonlyMap<string, CachedService>;
+  /** Every live appointment whose occupied range meets `span`. */
   readonly busy: readonly BusyAppointment[];
+  readonly span: Span;
 }
 
 /** null = no such provider (cached too: its registration drops the entry like any other change). */
 type Entry = ProviderEntry | null;
+
+/** Storable instants: year 1 to JavaScript's last date (PostgreSQL holds both). */
+const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
+const LAST_MS = 8.64e15;
+
+/**
+ * The busy intervals a query needs: those that can touch a slot in the window. Slots before `now` are
+ * never offered, so nothing that ends long before it matters either.
+ */
+function neededSpan(from: number, to: number, now: number): Span {
+  const start = Math.max(FIRST_MS, Math.max(from, now) - REACH_MS);
+  return { from: start, to: Math.max(start, Math.min(LAST_MS, to + REACH_MS)) };
+}
+
+const covers = (outer: Span, inner: Span): boolean => outer.from <= inner.from && outer.to >= inner.to;
+const union = (a: Span, b: Span): Span => ({ from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) });
 
 export interface AvailabilityStats {
   readonly hits: number;
@@ -59,7 +93,7 @@ export interface AvailabilityStats {
 
 export class AvailabilityService {
   private readonly cache = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly loading = new Map<string, { readonly span: Span; readonly entry: Promise<Entry> }>();
   private readonly generations = new Map<string, number>();
   private epoch = 0;
   private hits = 0;
@@ -86,7 +120,7 @@ export class AvailabilityService {
     if (to - from > MAX_WINDOW_DAYS * DAY_MS) {
       throw validationError('to', `the window may span at most ${MAX_WINDOW_DAYS} days`, query.to.toISOString());
     }
-    const entry = await this.entry(query.providerId);
+    const entry = await this.entry(query.providerId, neededSpan(from, to, now));
     if (entry === null) throw new DomainError('NOT_FOUND', `Provider ${query.providerId} not found`);
     const service = entry.services.get(query.serviceId);
     if (service === undefined) throw new DomainError('NOT_FOUND', `Service ${query.serviceId} not found`);
@@ -116,29 +150,33 @@ export class AvailabilityService {
     return { hits: this.hits, loads: this.loads, cached: this.cache.size };
   }
 
-  private entry(providerId: string): Promise<Entry> {
-    if (this.cache.has(providerId)) {
-      const entry = this.cache.get(providerId) ?? null;
+  private entry(providerId: string, needed: Span): Promise<Entry> {
+    const cached = this.cache.get(providerId);
+    if (cached === null || (cached !== undefined && covers(cached.span, needed))) {
       // Refresh its place in the LRU order.
       this.cache.delete(providerId);
-      this.cache.set(providerId, entry);
+      this.cache.set(providerId, cached);
       this.hits++;
-      return Promise.resolve(entry);
+      return Promise.resolve(cached);
     }
     const inFlight = this.loading.get(providerId);
-    if (inFlight) return inFlight;
+    if (inFlight && covers(inFlight.span, needed)) return inFlight.entry;
+    let span: Span = { from: needed.from, to: Math.min(LAST_MS, needed.to + PREFETCH_MS) };
+    if (cached) span = union(span, cached.span);
+    if (inFlight) span = union(span, inFlight.span);
     const generation = this.generations.get(providerId) ?? 0;
     const epoch = this.epoch;
-    const load = this.load(providerId).then((entry) => {
+    const load = this.load(providerId, span).then((entry) => {
       if ((this.generations.get(providerId) ?? 0) === generation && this.epoch === epoch) {
+        this.cache.delete(providerId);
         this.cache.set(providerId, entry);
         this.evict();
       }
       return entry;
     });
-    this.loading.set(providerId, load);
+    this.loading.set(providerId, { span, entry: load });
     const forget = (): void => {
-      if (this.loading.get(providerId) === load) this.loading.delete(providerId);
+      if (this.loading.get(providerId)?.entry === load) this.loading.delete(providerId);
     };
     load.then(forget, forget);
     return load;
@@ -153,7 +191,7 @@ export class AvailabilityService {
     }
   }
 
-  private async load(providerId: string): Promise<Entry> {
+  private async load(providerId: string, span: Span): Promise<Entry> {
     this.loads++;
     return this.db
       .transaction()
@@ -166,8 +204,10 @@ export class AvailabilityService {
           .selectFrom('rm_busy_intervals')
           .select(['appointment_id', 'service_id', 'start_at', 'end_at', 'buffer_before_minutes', 'buffer_after_minutes', 'capacity'])
           .where('provider_id', '=', providerId)
+          .where(sql<boolean>`occupied && tstzrange(${new Date(span.from).toISOString()}::timestamptz, ${new Date(span.to).toISOString()}::timestamptz, '[)')`)
           .execute();
         return {
+          span,
           schedule,
           services: new Map(
             services.map((s): [string, CachedService] => [
