@@ -10,6 +10,7 @@ import type { GraphQLContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { queryLimitRule } from '../graphql/limits';
 import type { Runtime } from '../runtime';
+import { subscribeSharingResults } from '../graphql/subscriptions/shared-execution';
 
 interface ConnectionState {
   viewer: Viewer | null;
@@ -29,6 +30,8 @@ export function attachWebSocketServer(server: http.Server, schema: GraphQLSchema
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: ConnectionState }>(
     {
       schema,
+      // Availability updates go to many subscribers at once: execute each distinct operation once per update.
+      subscribe: subscribeSharingResults,
       validate: (schema, document) => validate(schema, document, [...specifiedRules, queryLimitRule()]),
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;

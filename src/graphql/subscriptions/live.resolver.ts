@@ -1,13 +1,13 @@
 import { Arg, Ctx, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { AvailableSlot } from '../../projections/availability/availability';
-import { availabilityChangeAffects } from '../../projections/changes/change';
 import type { AppointmentView } from '../../projections/queries/views';
 import { Appointment, Slot } from '../appointments/appointment.types';
 import { requireViewer } from '../auth';
 import type { GraphQLContext } from '../context';
 import { requireId } from '../ids';
 import { DateTimeScalar } from '../scalars';
+import { type AvailabilityUpdate as SlotListUpdate, availabilityTopicsOf } from './availability-topics';
 import { pushIterator } from './push-iterator';
 
 @ObjectType()
@@ -26,36 +26,54 @@ interface AvailabilityArgs {
 
 /**
  * The current slot list at once, then a new one whenever a committed change can alter that window.
- * Recomputations run one at a time per subscription and an unchanged list is not sent again.
+ * Subscribers of one window share one topic (one computation per change); an unchanged list is not
+ * sent again. Not an async generator on purpose: a generator waiting for the next change could not be
+ * closed until one came, so a silent window's listener would outlive its subscriber.
  */
-async function* availabilityUpdates({ args, context }: SubscribeResolverData<unknown, AvailabilityArgs, GraphQLContext>): AsyncGenerator<AvailabilityUpdate> {
+function availabilityUpdates({ args, context }: SubscribeResolverData<unknown, AvailabilityArgs, GraphQLContext>): AsyncIterable<SlotListUpdate> {
   const providerId = requireId('providerId', args.providerId);
   const serviceId = requireId('serviceId', args.serviceId);
-  const watched = { providerId, from: new Date(args.from), to: new Date(args.to) };
-  const { readSide } = context.runtime;
-  const compute = async (): Promise<AvailabilityUpdate> => ({
-    providerId,
-    serviceId,
-    slots: await readSide.availability.availableSlots({ providerId, serviceId, from: watched.from, to: watched.to, now: new Date(context.runtime.clock()) }),
+  const { readSide, clock } = context.runtime;
+  const topics = availabilityTopicsOf(readSide, clock);
+  return pushIterator<SlotListUpdate>((push, fail) => {
+    let last: SlotListUpdate | null = null;
+    let running = false;
+    let again = false;
+    let closed = false;
+    // One computation at a time per subscriber, so lists go out in order; changes meanwhile coalesce.
+    const refresh = (): void => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      watching.latest().then(
+        (update) => {
+          running = false;
+          if (closed) return;
+          if (last === null || (update !== last && !sameSlots(update.slots, last.slots))) {
+            last = update;
+            push(update);
+          }
+          if (again) {
+            again = false;
+            refresh();
+          }
+        },
+        (err: unknown) => {
+          running = false;
+          fail(err);
+        },
+      );
+    };
+    // Listen before the first computation, so a change committed meanwhile is not missed.
+    const watching = topics.watch({ providerId, serviceId, from: new Date(args.from), to: new Date(args.to) }, refresh);
+    refresh();
+    return () => {
+      closed = true;
+      watching.close();
+    };
   });
-  // Listen before the first computation, so a change committed meanwhile is not missed.
-  const changes = pushIterator<true>((push) => readSide.changes.subscribe((change) => {
-    if (availabilityChangeAffects(change, watched)) push(true);
-  }));
-  try {
-    let last = await compute();
-    yield last;
-    for (;;) {
-      const next = await changes.next();
-      if (next.done) return;
-      const update = await compute();
-      if (sameSlots(update.slots, last.slots)) continue;
-      last = update;
-      yield update;
-    }
-  } finally {
-    await changes.return?.();
-  }
 }
 
 function sameSlots(a: readonly AvailableSlot[], b: readonly AvailableSlot[]): boolean {
