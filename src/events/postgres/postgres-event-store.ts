@@ -42,6 +42,14 @@ const EVENT_COLUMNS = `global_position::text AS global_position, transaction_id:
 /** Only transactions older than every running one: nothing can still commit before these. */
 const VISIBLE = `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
+/**
+ * Re-reads while committed events are held back behind an older transaction: from 2 ms, doubling while
+ * nothing new becomes readable, up to 50 ms (such a transaction is usually a short one: another
+ * append, a projection batch; a long one elsewhere in the cluster costs a cheap probe 20 times a second).
+ */
+const HELD_BACK_FIRST_RETRY_MS = 2;
+const HELD_BACK_MAX_RETRY_MS = 50;
+
 export interface PostgresEventStoreOptions {
   /** Fallback poll for live subscriptions (a lost notification, an aborted older transaction). */
   readonly pollIntervalMs?: number;
@@ -131,18 +139,35 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (await this.readVisible(options)).events;
+  }
+
+  /**
+   * Events after a position, in commit order, that no running transaction can still precede; and, seen
+   * in the same snapshot, whether committed events exist beyond what was returned that an older
+   * transaction still running holds back (they become readable the moment it ends, unannounced).
+   */
+  private async readVisible(options: ReadAllOptions): Promise<{ events: RecordedEvent[]; heldBack: boolean }> {
     const from = options.fromPosition === undefined || options.fromPosition === 'start' ? START : options.fromPosition;
     const limit = options.maxCount ?? 1000;
     const params: unknown[] = [from.commit.toString(), from.prepare.toString(), limit];
     const filterSql = filterClause(options.filter, params);
-    const r = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es_events
-        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND ${VISIBLE}
-          AND event_type NOT LIKE '$%' ${filterSql}
-        ORDER BY es_events.transaction_id, es_events.global_position LIMIT $3`,
+    // One statement, so the rows and the held-back probe share one snapshot (the LEFT JOIN keeps the
+    // probe's row when no event qualifies).
+    const r = await this.pool.query<EventRow & { held_back: boolean }>(
+      `SELECT held.held_back, e.* FROM
+         (SELECT EXISTS (SELECT 1 FROM es_events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back) held
+       LEFT JOIN LATERAL (
+         SELECT ${EVENT_COLUMNS}, es_events.transaction_id AS tx_order, es_events.global_position AS gp_order FROM es_events
+          WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND ${VISIBLE}
+            AND event_type NOT LIKE '$%' ${filterSql}
+          ORDER BY es_events.transaction_id, es_events.global_position LIMIT $3
+       ) e ON true
+       ORDER BY e.tx_order, e.gp_order`,
       params,
     );
-    return r.rows.map(toRecorded);
+    const heldBack = r.rows[0]?.held_back === true;
+    return { events: r.rows.filter((row) => row.event_id !== null).map(toRecorded), heldBack };
   }
 
   async headPosition(): Promise<Position> {
@@ -170,20 +195,30 @@ export class PostgresEventStore implements EventStore {
     try {
       let cursor: Position = options.fromPosition === 'end' ? await this.headPosition() : options.fromPosition === 'start' || !options.fromPosition ? START : options.fromPosition;
       let caughtUp = false;
+      let retryMs = HELD_BACK_FIRST_RETRY_MS;
       while (!signal?.aborted) {
         waker.clear();
-        const batch = await this.readAll({ fromPosition: cursor, maxCount: batchSize, ...(filter ? { filter } : {}) });
+        const { events: batch, heldBack } = await this.readVisible({ fromPosition: cursor, maxCount: batchSize, ...(filter ? { filter } : {}) });
         for (const event of batch) {
           if (signal?.aborted) return;
           cursor = event.position;
           yield { kind: 'event', event };
         }
         if (batch.length < batchSize) {
-          if (!caughtUp) {
+          // Caught up means every event committed so far was delivered: not while some are held back.
+          if (!caughtUp && !heldBack) {
             caughtUp = true;
             yield { kind: 'caughtUp', position: cursor };
           }
-          await waker.wait(this.pollIntervalMs);
+          // Committed events held back by an older transaction still running (anywhere in the cluster)
+          // become visible when it ends, and nothing announces that: look again soon, backing off.
+          if (heldBack) {
+            await waker.wait(batch.length > 0 ? HELD_BACK_FIRST_RETRY_MS : retryMs);
+            retryMs = batch.length > 0 ? HELD_BACK_FIRST_RETRY_MS : Math.min(HELD_BACK_MAX_RETRY_MS, this.pollIntervalMs, retryMs * 2);
+          } else {
+            retryMs = HELD_BACK_FIRST_RETRY_MS;
+            await waker.wait(this.pollIntervalMs);
+          }
         }
       }
     } finally {
