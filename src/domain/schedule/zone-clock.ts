@@ -26,6 +26,30 @@ export function isoWeekdayOf(day: LocalDay): number {
 }
 
 /**
+ * UTC offsets (ms) by zone and exact instant, shared by every engine call in the process. Asking the
+ * runtime's Intl data for an offset is the slot engine's most expensive step, and successive calls ask
+ * for the same instants (a day's midnights, a window's edges) again and again. Keyed by the exact
+ * instant, so an answer is always the one the zone data gives; bounded by starting over when full.
+ */
+const OFFSET_CACHE_LIMIT = 100_000;
+const offsetCache = new Map<string, Map<number, number>>();
+
+function cachedOffset(zone: IANAZone, instant: number): number {
+  let byInstant = offsetCache.get(zone.name);
+  if (byInstant === undefined) {
+    byInstant = new Map();
+    offsetCache.set(zone.name, byInstant);
+  }
+  let offset = byInstant.get(instant);
+  if (offset === undefined) {
+    offset = zone.offset(instant) * MINUTE_MS;
+    if (byInstant.size >= OFFSET_CACHE_LIMIT) byInstant.clear();
+    byInstant.set(instant, offset);
+  }
+  return offset;
+}
+
+/**
  * Converts between real instants and wall-clock time of one IANA zone.
  * Built per engine call: it memoises offsets, and a schedule's zone can change between calls.
  */
@@ -47,7 +71,7 @@ export class ZoneClock {
   }
 
   offsetAt(instant: number): number {
-    return this.zone.offset(instant) * MINUTE_MS;
+    return cachedOffset(this.zone, instant);
   }
 
   dayOf(instant: number): LocalDay {
