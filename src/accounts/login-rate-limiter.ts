@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { DomainError } from '../domain/errors';
 import type { Database } from '../db/schema';
@@ -41,7 +42,8 @@ export class LoginRateLimiter {
   ) {}
 
   /** Record an attempt of `account` from `address`, or refuse it with RATE_LIMITED and `retryAfterSeconds`. */
-  async begin(account: string, address: string): Promise<void> {
+  async begin(rawAccount: string, rawAddress: string): Promise<void> {
+    const [account, address] = [storedKey(rawAccount), storedKey(rawAddress)];
     const now = this.now();
     await this.pruneOccasionally(now);
     const refusal = await this.db.transaction().execute(async (trx) => {
@@ -65,7 +67,7 @@ export class LoginRateLimiter {
 
   /** The password was right: the account's failures are forgiven. */
   async succeeded(account: string): Promise<void> {
-    await this.db.deleteFrom('login_attempts').where('scope', '=', 'account').where('key', '=', account).execute();
+    await this.db.deleteFrom('login_attempts').where('scope', '=', 'account').where('key', '=', storedKey(account)).execute();
   }
 
   /** 0 while `key` may try again, else how long until the oldest attempt that blocks it leaves the window. */
@@ -91,6 +93,16 @@ export class LoginRateLimiter {
     const longest = Math.max(this.limits.perAccount.windowMs, this.limits.perAddress.windowMs);
     await this.db.deleteFrom('login_attempts').where('at', '<', new Date(now - longest)).execute();
   }
+}
+
+/**
+ * Keys are stored as given up to a sane length; a longer one (a megabyte "email" at login, a huge
+ * X-Forwarded-For entry) by its SHA-256, since a B-tree index entry cannot hold it (that failed the
+ * login with an internal error). No real email (254 characters at most) or address is that long.
+ */
+const MAX_STORED_KEY = 256;
+function storedKey(key: string): string {
+  return key.length <= MAX_STORED_KEY ? key : `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
 function lock(trx: Transaction<Database>, scope: Scope, key: string): Promise<unknown> {

@@ -57,7 +57,10 @@ export interface CommandResult {
   /** Events this command appended; empty when it was an idempotent repeat. */
   readonly events: readonly RecordedEvent[];
   readonly revision: number;
-  /** Position of the last appended event, for read-your-writes; null when nothing was appended. */
+  /**
+   * For read-your-writes: the position of the last appended event; when nothing was appended (an
+   * idempotent repeat), of the last event the returned state includes (null when not known).
+   */
   readonly position: Position | null;
 }
 
@@ -75,9 +78,11 @@ interface Loaded {
   readonly revision: number;
   readonly lastHash: string | null;
   readonly snapshotRevision: number;
+  /** Position of the last event folded in, when known (not after a snapshot alone). */
+  readonly position: Position | null;
 }
 
-const EMPTY: Loaded = { state: initialState, revision: -1, lastHash: null, snapshotRevision: -1 };
+const EMPTY: Loaded = { state: initialState, revision: -1, lastHash: null, snapshotRevision: -1, position: null };
 const TAIL_PAGE = 1000;
 
 export class ProviderCommandHandler {
@@ -114,11 +119,32 @@ export class ProviderCommandHandler {
 
   private async handleExclusively(stream: string, command: ProviderCommand, context: CommandContext): Promise<CommandResult> {
     const deciderContext: DeciderContext = { now: context.now, actor: context.actor };
+    // A cached state may be behind the store (another process appended since). An append detects
+    // that by its expected revision; a refusal or a no-op appends nothing, so before answering one
+    // from the cache, read the tail once and decide again if the stream moved on.
+    let verified = !this.cache.has(stream);
     let loaded = await this.load(stream);
     for (let attempt = 1; ; attempt++) {
-      // Throws DomainError for a refused command: that is the answer, never retried.
-      const decided = decide(command, loaded.state, deciderContext);
-      if (decided.length === 0) return { state: loaded.state, events: [], revision: loaded.revision, position: null };
+      let decided: ProviderEvent[] = [];
+      let refusal: DomainError | null = null;
+      try {
+        decided = decide(command, loaded.state, deciderContext);
+      } catch (err) {
+        // A DomainError on verified state is the answer, never retried.
+        if (verified || !(err instanceof DomainError)) throw err;
+        refusal = err;
+      }
+      if (decided.length === 0 && !verified) {
+        verified = true;
+        const latest = await this.catchUp(stream, loaded);
+        if (latest.revision !== loaded.revision) {
+          this.remember(stream, latest);
+          loaded = latest;
+          continue;
+        }
+        if (refusal) throw refusal;
+      }
+      if (decided.length === 0) return { state: loaded.state, events: [], revision: loaded.revision, position: loaded.position };
       const batch = this.toEventData(decided, command, context, loaded.lastHash);
       try {
         const result = await this.eventStore.appendToStream(stream, batch, {
@@ -137,6 +163,7 @@ export class ProviderCommandHandler {
         this.options.onRetry?.();
         await jitter(attempt);
         loaded = await this.catchUp(stream, loaded);
+        verified = true;
       }
     }
   }
@@ -185,7 +212,7 @@ export class ProviderCommandHandler {
     let state = before.state;
     for (const d of decided) state = evolve(state, d);
     const lastHash = (batch[batch.length - 1]?.metadata?.hash as string | undefined) ?? before.lastHash;
-    return { loaded: { state, revision, lastHash, snapshotRevision: before.snapshotRevision }, events };
+    return { loaded: { state, revision, lastHash, snapshotRevision: before.snapshotRevision, position }, events };
   }
 
   private toEventData(decided: readonly ProviderEvent[], command: ProviderCommand, context: CommandContext, lastHash: string | null): EventData[] {
@@ -223,7 +250,7 @@ export class ProviderCommandHandler {
     let base = EMPTY;
     const snapshot = await this.snapshots.load(stream, SNAPSHOT_SCHEMA_VERSION);
     if (snapshot) {
-      base = { state: decodeState(snapshot.state), revision: snapshot.revision, lastHash: snapshot.lastHash, snapshotRevision: snapshot.revision };
+      base = { state: decodeState(snapshot.state), revision: snapshot.revision, lastHash: snapshot.lastHash, snapshotRevision: snapshot.revision, position: null };
     }
     const loaded = await this.catchUp(stream, base);
     this.remember(stream, loaded);
@@ -247,7 +274,7 @@ export class ProviderCommandHandler {
   }
 
   private fold(from: Loaded, events: readonly RecordedEvent[]): Loaded {
-    let { state, revision, lastHash } = from;
+    let { state, revision, lastHash, position } = from;
     for (const e of events) {
       const schemaVersion = typeof e.metadata.schemaVersion === 'number' ? e.metadata.schemaVersion : 1;
       const event = upcastProviderEvent(e.type, e.data, schemaVersion);
@@ -255,8 +282,9 @@ export class ProviderCommandHandler {
       else this.logger.warn({ stream: e.streamName, revision: e.revision, type: e.type }, 'unknown event type in a provider stream; skipped');
       revision = e.revision;
       lastHash = typeof e.metadata.hash === 'string' ? e.metadata.hash : lastHash;
+      position = e.position;
     }
-    return { state, revision, lastHash, snapshotRevision: from.snapshotRevision };
+    return { state, revision, lastHash, snapshotRevision: from.snapshotRevision, position };
   }
 
   private remember(stream: string, loaded: Loaded): void {

@@ -27,6 +27,9 @@ export function queryLimitRule(limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    // Each fragment is measured once (depth relative to its spread): fragments that spread each other
+    // twice over, level after level, would otherwise take time exponential in the document's size.
+    const measuredFragments = new Map<string, { depth: number; cost: number }>();
 
     const measure = (set: SelectionSetNode, depth: number, seen: ReadonlySet<string>): { depth: number; cost: number } => {
       let maxDepth = depth;
@@ -52,8 +55,12 @@ export function queryLimitRule(limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
           const fragment = fragments.get(name);
           // A fragment cycle is reported by graphql's own NoFragmentCycles rule; just stop here.
           if (!fragment || seen.has(name)) continue;
-          const inner = measure(fragment.selectionSet, depth, new Set([...seen, name]));
-          maxDepth = Math.max(maxDepth, inner.depth);
+          let inner = measuredFragments.get(name);
+          if (inner === undefined) {
+            inner = measure(fragment.selectionSet, 0, new Set([...seen, name]));
+            measuredFragments.set(name, inner);
+          }
+          maxDepth = Math.max(maxDepth, depth + inner.depth);
           cost += inner.cost;
         }
       }

@@ -148,15 +148,28 @@ async function readJsonBody(req: http.IncomingMessage, limit: number): Promise<u
     req.resume();
     throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
-    chunks.push(buf);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Listeners, not `for await`: leaving a for-await loop early destroys the request and with it the
+  // socket, so a client sending a chunked body over the limit got a connection reset, not the 413.
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // Answer now; the rest of the body is read and dropped (as above), bounded by the request timeout.
+      req.off('data', onData);
+      req.resume();
+      reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`));
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+    // Closed before its end (the client went away): settle, so nothing waits forever.
+    req.once('close', () => reject(new HttpError(400, 'BAD_REQUEST', 'The request body was cut off')));
+  });
   const type = headerValue(req.headers['content-type']) ?? '';
   if (!type.includes('json')) return text;
   if (text.trim() === '') throw new HttpError(400, 'BAD_REQUEST', 'Request body is empty; send a JSON GraphQL request');

@@ -12,8 +12,18 @@ import { GraphQLError, type ValueNode, valueFromASTUntyped } from 'graphql';
 export function invalidScalarValue(scalar: string, value: unknown, expected: string, node?: ValueNode): GraphQLError {
   return new GraphQLError(`Invalid ${scalar} ${describe(value)}: expected ${expected}`, {
     ...(node ? { nodes: node } : {}),
-    extensions: { code: 'VALIDATION_FAILED', scalar, value },
+    // A value nested too deep to send back (JSON.stringify of the answer would overflow the stack and
+    // turn a client error into a 500) is not echoed; the message still says what kind it was.
+    extensions: echoable(value, 0) ? { code: 'VALIDATION_FAILED', scalar, value } : { code: 'VALIDATION_FAILED', scalar },
   });
+}
+
+const MAX_ECHO_DEPTH = 32;
+
+function echoable(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= MAX_ECHO_DEPTH) return false;
+  return Object.values(value).every((v) => echoable(v, depth + 1));
 }
 
 /** The JSON-ish value of a literal, for the error's `value` extension (e.g. `5` for `at: 5`). */
