@@ -85,7 +85,9 @@ describe.each(['postgres', 'eventstoredb'] as const)('ProviderCommandHandler wit
 
   it('50 parallel bookings of distinct slots of one provider from 5 processes: all 50 succeed', async () => {
     const { providerId, serviceId } = await openProvider(handler());
-    const processes = Array.from({ length: 5 }, () => handler());
+    // Five processes on one stream: every conflict lets only one through, so on a loaded machine one
+    // process can lose many times in a row. The budget covers that; the point is that none is lost.
+    const processes = Array.from({ length: 5 }, () => handler({ maxAttempts: 50 }));
     const { count, codes } = await settle(Array.from({ length: 50 }, (_, i) => book(processes[i % 5] as ProviderCommandHandler, providerId, serviceId, `c${i}`, slot(i % 16) + Math.floor(i / 16) * 86_400_000)));
     expect(codes.filter((c) => c !== 'OK')).toEqual([]);
     expect(count('OK')).toBe(50);

@@ -153,7 +153,8 @@ describe('helpers for the slot engine and the read side', () => {
 });
 
 describe('a long stream', () => {
-  it('folds 100,000 events quickly and still decides quickly', () => {
+  // How fast: bench/stream-length.ts measures it (timed assertions here only measured the machine's load).
+  it('folds 100,000 events and still decides on the result', () => {
     const events: ProviderEvent[] = [...open()];
     // 50,000 appointments over ~4 years of past weekdays, each completed: realistic history.
     for (let i = 0; i < 50_000; i++) {
@@ -162,22 +163,17 @@ describe('a long stream', () => {
       events.push(booked({ appointmentId: id, start, customerId: `c-${i % 977}`, bookedAt: start - DAY }));
       events.push({ type: 'AppointmentCompleted', data: { providerId: PROVIDER_ID, appointmentId: id, completedAt: iso(start + 30 * MINUTE) } });
     }
-    const started = performance.now();
     let state: ProviderState = initialState;
     for (const event of events) state = evolve(state, event);
-    const folded = performance.now() - started;
-    expect(folded).toBeLessThan(2000);
     if (state.status !== 'Registered') throw new TypeError('expected a registered provider');
     expect(state.appointments.size).toBe(50_000);
     expect(liveAppointments(state)).toEqual([]);
 
-    const decideStarted = performance.now();
     const decided = decide(
       { type: 'BookAppointment', data: { appointmentId: 'new', serviceId: SERVICE_ID, start: TUE_10, idempotencyKey: 'k' } },
       state,
       customer(),
     );
     expect(decided).toHaveLength(1);
-    expect(performance.now() - decideStarted).toBeLessThan(200);
   });
 });
