@@ -6,6 +6,10 @@
  * Loading does not grow with stream length: state is cached per stream in this process (the append's
  * expected revision tells us when another process got there first), and cold loads start from a
  * snapshot persisted every `snapshotEvery` events, reading only the tail after it.
+ *
+ * Commands for one stream take turns per process; the commands that arrive during a turn go together
+ * in the next one (group commit, see handleBatch): a hot stream then costs one append per turn rather
+ * than one per command.
  */
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
@@ -70,6 +74,34 @@ export interface ProviderCommandHandlerOptions {
   /** How many provider states to keep in memory. */
   readonly cacheSize?: number;
   readonly onRetry?: () => void;
+  /**
+   * Most commands of one stream decided and appended together (default 64). Commands for a stream
+   * run one at a time per process; those that arrive while one is in flight wait, then go as one
+   * batch: decided one after another against the evolving state, appended in one append (one round
+   * trip, one transaction), each caller answered with its own events or its own refusal.
+   */
+  readonly maxBatchSize?: number;
+}
+
+/** A command waiting for its stream's turn. */
+interface Queued {
+  readonly command: ProviderCommand;
+  readonly context: CommandContext;
+  readonly resolve: (result: CommandResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** One command of a batch, as decided in the current pass. */
+interface Decision {
+  readonly queued: Queued;
+  /** Set when the decider refused (or failed on) this command: its answer. */
+  readonly refusal: { readonly error: unknown } | null;
+  /** Events this command adds (none for a refusal or a no-op). */
+  readonly events: readonly EventData[];
+  /** How many of the batch's events come before this command's. */
+  readonly offset: number;
+  /** State after this command (and everything before it in the batch). */
+  readonly stateAfter: ProviderState;
 }
 
 interface Loaded {
@@ -84,6 +116,8 @@ interface Loaded {
 
 const EMPTY: Loaded = { state: initialState, revision: -1, lastHash: null, snapshotRevision: -1, position: null };
 const TAIL_PAGE = 1000;
+/** Longest stretch of deciding a batch without giving the event loop back, ms. */
+const DECIDE_SLICE_MS = 0.5;
 
 export class ProviderCommandHandler {
   private readonly cache = new Map<string, Loaded>();
@@ -91,6 +125,9 @@ export class ProviderCommandHandler {
   private readonly maxAttempts: number;
   private readonly snapshotEvery: number;
   private readonly cacheSize: number;
+  private readonly maxBatchSize: number;
+  /** Commands per stream waiting for the stream's next turn (a turn is already scheduled for them). */
+  private readonly queued = new Map<string, Queued[]>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -101,11 +138,44 @@ export class ProviderCommandHandler {
     this.maxAttempts = options.maxAttempts ?? 12;
     this.snapshotEvery = options.snapshotEvery ?? 500;
     this.cacheSize = options.cacheSize ?? 10_000;
+    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 64);
   }
 
   handle(providerId: string, command: ProviderCommand, context: CommandContext): Promise<CommandResult> {
     const stream = providerStreamName(providerId);
-    return this.mutex.run(stream, () => this.handleExclusively(stream, command, context));
+    return new Promise<CommandResult>((resolve, reject) => {
+      const entry: Queued = { command, context, resolve, reject };
+      const waiting = this.queued.get(stream);
+      if (waiting) {
+        waiting.push(entry);
+        return;
+      }
+      this.queued.set(stream, [entry]);
+      void this.mutex.run(stream, () => this.runTurn(stream));
+    });
+  }
+
+  /** The stream's turn: everything queued for it so far (up to maxBatchSize) goes now. Never rejects. */
+  private async runTurn(stream: string): Promise<void> {
+    const waiting = this.queued.get(stream) ?? [];
+    this.queued.delete(stream);
+    const batch = waiting.slice(0, this.maxBatchSize);
+    if (waiting.length > batch.length) {
+      this.queued.set(stream, waiting.slice(batch.length));
+      void this.mutex.run(stream, () => this.runTurn(stream));
+    }
+    try {
+      if (batch.length === 1) {
+        const only = batch[0] as Queued;
+        only.resolve(await this.handleExclusively(stream, only.command, only.context));
+      } else {
+        await this.handleBatch(stream, batch);
+      }
+    } catch (err) {
+      // Settles whoever is still waiting (a settled promise ignores it): an infrastructure failure
+      // of the batch's append is every member's answer.
+      for (const q of batch) q.reject(err);
+    }
   }
 
   /** Current state of a provider stream as the write side sees it (fresh from the store). */
@@ -166,6 +236,135 @@ export class ProviderCommandHandler {
         verified = true;
       }
     }
+  }
+
+  /**
+   * Several commands of one stream in one turn (group commit). Decided one after another, each on the
+   * state its predecessors leave, and appended together with the revision the batch started from.
+   * A successful append proves that state current, so every refusal and no-op of the batch is then a
+   * final answer too. The appended range is read back once: it gives every command its own recorded
+   * events and positions, and catches an idempotent success with another process's events (then
+   * nothing of ours was written: fold what is stored and decide again). Wrong expected revision:
+   * another process got in first; see below.
+   */
+  private async handleBatch(stream: string, batch: readonly Queued[]): Promise<void> {
+    let verified = !this.cache.has(stream);
+    let loaded = await this.load(stream);
+    for (let pass = 1; ; pass++) {
+      if (pass > this.maxAttempts) {
+        const conflict = new DomainError('CONCURRENCY_CONFLICT', `The schedule changed ${pass - 1} times while this command was decided; try again`, {
+          attempts: pass - 1,
+        });
+        for (const q of batch) q.reject(conflict);
+        return;
+      }
+      const decisions: Decision[] = [];
+      const events: EventData[] = [];
+      let state = loaded.state;
+      let lastHash = loaded.lastHash;
+      let slice = performance.now();
+      for (const queued of batch) {
+        // Deciding is CPU work: give the event loop back every half millisecond or so rather than hold
+        // it for the whole batch, so other streams' requests and pending I/O do not wait behind it.
+        if (performance.now() - slice > DECIDE_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+        let decided: ProviderEvent[];
+        try {
+          decided = decide(queued.command, state, { now: queued.context.now, actor: queued.context.actor });
+        } catch (error) {
+          decisions.push({ queued, refusal: { error }, events: [], offset: events.length, stateAfter: state });
+          continue;
+        }
+        const data = decided.length === 0 ? [] : this.toEventData(decided, queued.command, queued.context, lastHash);
+        for (const d of decided) state = evolve(state, d);
+        lastHash = (data[data.length - 1]?.metadata?.hash as string | undefined) ?? lastHash;
+        decisions.push({ queued, refusal: null, events: data, offset: events.length, stateAfter: state });
+        events.push(...data);
+      }
+
+      if (events.length === 0) {
+        // Only refusals and no-ops, decided on a cached state: make sure the stream has not moved on.
+        if (!verified) {
+          verified = true;
+          const latest = await this.catchUp(stream, loaded);
+          if (latest.revision !== loaded.revision) {
+            this.remember(stream, latest);
+            loaded = latest;
+            continue;
+          }
+        }
+        for (const d of decisions) {
+          if (d.refusal) d.queued.reject(d.refusal.error);
+          else d.queued.resolve({ state: d.stateAfter, events: [], revision: loaded.revision, position: loaded.position });
+        }
+        return;
+      }
+
+      let stored: RecordedEvent[];
+      try {
+        await this.eventStore.appendToStream(stream, events, { expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision });
+        stored = await this.eventStore.readStream(stream, { fromRevision: loaded.revision + 1, maxCount: events.length });
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        // Another process wrote to the stream. Deciding the whole batch again would leave the door
+        // open for as long as the batch takes to decide, and a process that keeps writing would keep
+        // getting in first. So the oldest command goes on alone, on the caught-up state (one decision:
+        // the shortest window), and the others wait for the stream's next turn, ahead of later arrivals.
+        this.options.onRetry?.();
+        this.remember(stream, await this.catchUp(stream, loaded));
+        const [head, ...rest] = batch as [Queued, ...Queued[]];
+        this.requeueFirst(stream, rest);
+        try {
+          head.resolve(await this.handleExclusively(stream, head.command, head.context));
+        } catch (headErr) {
+          head.reject(headErr);
+        }
+        return;
+      }
+
+      const ours =
+        stored.length === events.length &&
+        stored.every((e, i) => e.id === events[i]?.id && canonicalJson(e.data) === canonicalJson(events[i]?.data as JsonValue));
+      if (!ours) {
+        loaded = this.fold(loaded, stored);
+        this.remember(stream, loaded);
+        verified = true;
+        continue;
+      }
+
+      const last = stored[stored.length - 1] as RecordedEvent;
+      this.remember(stream, { state, revision: last.revision, lastHash, snapshotRevision: loaded.snapshotRevision, position: last.position });
+      for (const d of decisions) {
+        if (d.refusal) {
+          d.queued.reject(d.refusal.error);
+          continue;
+        }
+        const own = stored.slice(d.offset, d.offset + d.events.length);
+        const before = d.offset > 0 ? (stored[d.offset - 1] as RecordedEvent) : null;
+        const mine = own[own.length - 1];
+        d.queued.resolve({
+          state: d.stateAfter,
+          events: own,
+          revision: mine ? mine.revision : (before?.revision ?? loaded.revision),
+          position: mine ? mine.position : (before?.position ?? loaded.position),
+        });
+      }
+      return;
+    }
+  }
+
+  /** Put commands back at the head of their stream's queue, so they go in its next turn. */
+  private requeueFirst(stream: string, commands: readonly Queued[]): void {
+    if (commands.length === 0) return;
+    const waiting = this.queued.get(stream);
+    if (waiting) {
+      waiting.unshift(...commands);
+      return;
+    }
+    this.queued.set(stream, [...commands]);
+    void this.mutex.run(stream, () => this.runTurn(stream));
   }
 
   /**
@@ -306,8 +505,15 @@ export class ProviderCommandHandler {
   }
 }
 
-/** Full jitter, growing with the attempt: spreads out processes that keep colliding on one stream. */
+/**
+ * Before retrying after a wrong expected revision. The first retry goes at once: the failed append
+ * answered just after another process's commit (it waited for that commit's row lock, or came right
+ * after it), which is the best moment to get in, before that process appends again; sleeping would
+ * hand it the stream. Later retries back off with full jitter, growing with the attempt, to spread
+ * out processes that keep colliding with each other.
+ */
 function jitter(attempt: number): Promise<void> {
+  if (attempt <= 1) return Promise.resolve();
   const cap = Math.min(100, 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
 }

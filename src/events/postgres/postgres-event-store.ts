@@ -1,3 +1,4 @@
+import { PgSqlPool } from '../../db/pg-pool';
 import type { SqlPool } from '../../db/sql';
 import {
   type AllFilter,
@@ -53,19 +54,56 @@ const HELD_BACK_MAX_RETRY_MS = 50;
 export interface PostgresEventStoreOptions {
   /** Fallback poll for live subscriptions (a lost notification, an aborted older transaction). */
   readonly pollIntervalMs?: number;
+  /**
+   * Append transactions this process keeps in flight at once (default 4). Appends that arrive while
+   * all are busy wait and then go together, as one `es_append_batch` call: one round trip, one
+   * commit, each append with its own outcome (group commit). An append that finds a free slot goes
+   * at once, alone, so a lone writer never waits.
+   */
+  readonly maxConcurrentAppends?: number;
+  /** Most appends sent in one batch (default 100). */
+  readonly maxAppendsPerBatch?: number;
 }
 
-/** The EventStore port on PostgreSQL (server or PGlite); tables and `es_append` come from migration 0001. */
+interface AppendRow {
+  outcome: string;
+  revision: string;
+  commit_position: string | null;
+  prepare_position: string | null;
+}
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly kind: string;
+  readonly expected: number | null;
+  /** The events as the JSON array `es_append` takes. */
+  readonly payload: string;
+  readonly resolve: (row: AppendRow) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const APPEND_SQL = `SELECT outcome, revision::text AS revision, commit_position, prepare_position::text AS prepare_position
+  FROM es_append($1, $2, $3, $4::jsonb)`;
+const APPEND_BATCH_SQL = `SELECT ord, outcome, revision::text AS revision, commit_position, prepare_position::text AS prepare_position
+  FROM es_append_batch($1::jsonb)`;
+
+/** The EventStore port on PostgreSQL (server or PGlite); tables from migration 0001, `es_append` and `es_append_batch` from 0004. */
 export class PostgresEventStore implements EventStore {
   readonly name: string;
   private readonly pollIntervalMs: number;
   private readonly localWakers = new Set<() => void>();
   private notifyInFlight: Promise<void> | null = null;
   private notifyAgain = false;
+  private readonly maxConcurrentAppends: number;
+  private readonly maxAppendsPerBatch: number;
+  private readonly waitingAppends: PendingAppend[] = [];
+  private appendsInFlight = 0;
 
   constructor(private readonly pool: SqlPool, options: PostgresEventStoreOptions = {}) {
     this.name = pool.kind === 'pglite' ? 'pglite' : 'postgres';
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.maxConcurrentAppends = Math.max(1, options.maxConcurrentAppends ?? 4);
+    this.maxAppendsPerBatch = Math.max(1, options.maxAppendsPerBatch ?? 100);
   }
 
   async appendToStream(
@@ -77,19 +115,10 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) return this.emptyAppend(streamName, expected);
     const kind = typeof expected === 'number' ? 'revision' : expected;
     const payload = JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata ?? {} })));
-    let row: { outcome: string; revision: string; commit_position: string | null; prepare_position: string | null } | undefined;
-    try {
-      const r = await this.pool.query<{ outcome: string; revision: string; commit_position: string | null; prepare_position: string | null }>(
-        `SELECT outcome, revision::text AS revision, commit_position, prepare_position::text AS prepare_position
-           FROM es_append($1, $2, $3, $4::jsonb)`,
-        [streamName, kind, typeof expected === 'number' ? expected : null, payload],
-      );
-      row = r.rows[0];
-    } finally {
-      // Aborted appends also advance the visibility horizon, so readers waiting behind them must look again.
-      this.announce();
-    }
-    if (!row) throw new Error('es_append returned no row');
+    const row = await new Promise<AppendRow>((resolve, reject) => {
+      this.waitingAppends.push({ stream: streamName, kind, expected: typeof expected === 'number' ? expected : null, payload, resolve, reject });
+      this.sendAppends();
+    });
     if (row.outcome === 'wrong_expected_version') {
       const actual = Number(row.revision);
       throw new WrongExpectedVersionError(streamName, expected, actual < 0 ? 'no_stream' : actual);
@@ -98,6 +127,67 @@ export class PostgresEventStore implements EventStore {
       nextExpectedRevision: Number(row.revision),
       position: { commit: BigInt(row.commit_position ?? '0'), prepare: BigInt(row.prepare_position ?? '0') },
     };
+  }
+
+  /** Start appends while there are free slots: everything waiting goes together (see maxConcurrentAppends). */
+  private sendAppends(): void {
+    while (this.appendsInFlight < this.maxConcurrentAppends && this.waitingAppends.length > 0) {
+      const batch = this.waitingAppends.splice(0, this.maxAppendsPerBatch);
+      this.appendsInFlight++;
+      void this.appendBatch(batch).finally(() => {
+        this.appendsInFlight--;
+        // Aborted appends also advance the visibility horizon, so readers waiting behind them must look again.
+        this.announce();
+        this.sendAppends();
+      });
+    }
+  }
+
+  /** Settles every append of the batch; never rejects. */
+  private async appendBatch(batch: readonly PendingAppend[]): Promise<void> {
+    if (batch.length === 1) return this.appendAlone(batch[0] as PendingAppend);
+    // By stream name (stable: appends to one stream keep their order), so batches lock rows in one order.
+    const ordered = batch
+      .map((append, i) => ({ append, i }))
+      .sort((a, b) => (a.append.stream < b.append.stream ? -1 : a.append.stream > b.append.stream ? 1 : a.i - b.i))
+      .map((x) => x.append);
+    let rows: Array<AppendRow & { ord: number }>;
+    try {
+      const appends = ordered.map((a) => `{"s":${JSON.stringify(a.stream)},"k":"${a.kind}","e":${a.expected ?? 'null'},"ev":${a.payload}}`);
+      rows = await this.run<AppendRow & { ord: number }>('es_append_batch', APPEND_BATCH_SQL, [`[${appends.join(',')}]`]);
+    } catch {
+      // One append may be at fault (or the connection): each on its own, so an error reaches only its
+      // own caller. Sending again is safe even if the batch did commit: the same event ids at the same
+      // place are an idempotent success with the same answer. Appends to one stream keep their order.
+      const byStream = new Map<string, PendingAppend[]>();
+      for (const a of ordered) byStream.set(a.stream, [...(byStream.get(a.stream) ?? []), a]);
+      await Promise.all([...byStream.values()].map(async (appends) => {
+        for (const a of appends) await this.appendAlone(a);
+      }));
+      return;
+    }
+    const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
+    ordered.forEach((append, i) => {
+      const row = byOrd.get(i);
+      if (row) append.resolve(row);
+      else append.reject(new Error('es_append_batch returned no row for an append'));
+    });
+  }
+
+  private async appendAlone(append: PendingAppend): Promise<void> {
+    try {
+      const rows = await this.run<AppendRow>('es_append', APPEND_SQL, [append.stream, append.kind, append.expected, append.payload]);
+      if (rows[0]) append.resolve(rows[0]);
+      else append.reject(new Error('es_append returned no row'));
+    } catch (err) {
+      append.reject(err);
+    }
+  }
+
+  /** The hot statements as named prepared statements on a server (parsed and planned once per connection). */
+  private async run<R>(name: string, text: string, params: unknown[]): Promise<R[]> {
+    if (this.pool instanceof PgSqlPool) return (await this.pool.pool.query({ name, text, values: params })).rows as R[];
+    return (await this.pool.query<R>(text, params)).rows;
   }
 
   /** EventStoreDB accepts an empty append as a pure expected-revision check. */
