@@ -12,6 +12,7 @@ import { type OpenedDatabase } from '../db/database';
 import { openTestDatabase } from '../../test/support/test-database';
 import { bookingIds } from './ids';
 import { type CommandContext, ProviderCommandHandler } from './provider-command-handler';
+import { SNAPSHOT_SCHEMA_VERSION } from './snapshot-codec';
 import { PostgresSnapshotStore } from './snapshot-store';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // a Monday
@@ -193,7 +194,7 @@ describe.each(['postgres', 'eventstoredb'] as const)('ProviderCommandHandler wit
     const stream = providerStreamName(providerId);
     const snapshotStore = new PostgresSnapshotStore(db.db);
     for (let i = 0; i < 100; i++) {
-      const s = await snapshotStore.load(stream, 1);
+      const s = await snapshotStore.load(stream, SNAPSHOT_SCHEMA_VERSION);
       if (s && s.revision === 19) break;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -18,8 +18,16 @@ import {
   type ProviderCommand,
   type ProviderState,
   decide,
+  type ArchivedAppointment,
+  type IdempotencyEntry,
+  archiveKnown,
+  archiveLookups,
+  archivedTargets,
   evolve,
   initialState,
+  withArchived,
+  withKnownFingerprints,
+  withoutArchived,
 } from '../domain/provider';
 import {
   type EventData,
@@ -42,7 +50,7 @@ import {
 import type { Logger } from '../logger';
 import { bookingIds } from './ids';
 import { KeyedMutex } from './keyed-mutex';
-import { SNAPSHOT_SCHEMA_VERSION, decodeState, encodeState } from './snapshot-codec';
+import { SNAPSHOT_SCHEMA_VERSION, decodeArchivedAppointment, decodeArchivedIdempotency, decodeFingerprints, decodeState, encodeSnapshot } from './snapshot-codec';
 import type { SnapshotStore } from './snapshot-store';
 
 export interface CommandContext {
@@ -114,6 +122,12 @@ interface Loaded {
   readonly position: Position | null;
 }
 
+/** What was read from a snapshot's archive for a command. */
+interface Archived {
+  readonly records: ArchivedAppointment[];
+  readonly entries: Array<{ key: string; entry: IdempotencyEntry }>;
+}
+
 const EMPTY: Loaded = { state: initialState, revision: -1, lastHash: null, snapshotRevision: -1, position: null };
 const TAIL_PAGE = 1000;
 /** Longest stretch of deciding a batch without giving the event loop back, ms. */
@@ -121,6 +135,11 @@ const DECIDE_SLICE_MS = 0.5;
 
 export class ProviderCommandHandler {
   private readonly cache = new Map<string, Loaded>();
+  /** Per cached stream: ended appointments a stored snapshot archived, to drop from memory at its next turn. */
+  private readonly archivedSince = new Map<string, ArchivedAppointment[]>();
+  /** Per cached stream: archive fingerprints read since its snapshot was loaded, for its next turn. */
+  private readonly fingerprintsRead = new Map<string, Uint32Array>();
+  private readonly fingerprintsReading = new Set<string>();
   private readonly mutex = new KeyedMutex();
   private readonly maxAttempts: number;
   private readonly snapshotEvery: number;
@@ -193,7 +212,7 @@ export class ProviderCommandHandler {
     // that by its expected revision; a refusal or a no-op appends nothing, so before answering one
     // from the cache, read the tail once and decide again if the stream moved on.
     let verified = !this.cache.has(stream);
-    let loaded = await this.load(stream);
+    let loaded = await this.load(stream, [{ command, actorId: context.actor.id }]);
     for (let attempt = 1; ; attempt++) {
       let decided: ProviderEvent[] = [];
       let refusal: DomainError | null = null;
@@ -249,7 +268,7 @@ export class ProviderCommandHandler {
    */
   private async handleBatch(stream: string, batch: readonly Queued[]): Promise<void> {
     let verified = !this.cache.has(stream);
-    let loaded = await this.load(stream);
+    let loaded = await this.load(stream, batch.map((q) => ({ command: q.command, actorId: q.context.actor.id })));
     for (let pass = 1; ; pass++) {
       if (pass > this.maxAttempts) {
         const conflict = new DomainError('CONCURRENCY_CONFLICT', `The schedule changed ${pass - 1} times while this command was decided; try again`, {
@@ -437,23 +456,98 @@ export class ProviderCommandHandler {
     });
   }
 
-  /** Cached state, else the latest snapshot plus the tail, else an empty stream. */
-  private async load(stream: string): Promise<Loaded> {
-    const cached = this.cache.get(stream);
-    if (cached) {
+  /**
+   * Cached state, else the latest snapshot plus the tail, else an empty stream; with whatever
+   * `commands` may look up among archived (ended) appointments put back in memory first.
+   */
+  private async load(stream: string, commands: ReadonlyArray<{ command: ProviderCommand; actorId: string }> = []): Promise<Loaded> {
+    const lookupsOf = (state: ProviderState) => {
+      const ids = new Set<string>();
+      const keys = new Set<string>();
+      for (const { command, actorId } of commands) {
+        const lookups = archiveLookups(state, command, actorId);
+        for (const id of lookups?.appointmentIds ?? []) ids.add(id);
+        for (const key of lookups?.idempotencyKeys ?? []) keys.add(key);
+      }
+      return ids.size === 0 && keys.size === 0 ? null : { ids: [...ids], keys: [...keys] };
+    };
+    let loaded = this.cache.get(stream);
+    let archived: Promise<Archived> | null = null;
+    if (loaded) {
+      let { state } = loaded;
+      const released = this.archivedSince.get(stream);
+      if (released) {
+        // A snapshot stored since: what it archived can leave memory.
+        this.archivedSince.delete(stream);
+        state = withoutArchived(state, released);
+      }
+      const fingerprints = this.fingerprintsRead.get(stream);
+      if (fingerprints) {
+        this.fingerprintsRead.delete(stream);
+        state = withKnownFingerprints(state, fingerprints);
+      }
+      if (!archiveKnown(state)) this.readFingerprints(stream);
+      loaded = state === loaded.state ? loaded : { ...loaded, state };
       // Refresh its place in the LRU order.
       this.cache.delete(stream);
-      this.cache.set(stream, cached);
-      return cached;
+      this.cache.set(stream, loaded);
+      const lookups = lookupsOf(loaded.state);
+      if (lookups === null) return loaded;
+      archived = this.readArchived(stream, loaded.state, lookups.ids, lookups.keys);
+    } else {
+      this.archivedSince.delete(stream);
+      this.fingerprintsRead.delete(stream);
+      let base = EMPTY;
+      const snapshot = await this.snapshots.load(stream, SNAPSHOT_SCHEMA_VERSION);
+      if (snapshot) {
+        // Its archive fingerprints are read at the stream's next turn, off this command's path (and
+        // its connection); until they are in, a lookup asks the archive for the command's keys.
+        base = { state: decodeState(snapshot.state), revision: snapshot.revision, lastHash: snapshot.lastHash, snapshotRevision: snapshot.revision, position: null };
+      }
+      loaded = await this.catchUp(stream, base);
+      const lookups = lookupsOf(loaded.state);
+      if (lookups !== null) archived = this.readArchived(stream, loaded.state, lookups.ids, lookups.keys);
     }
-    let base = EMPTY;
-    const snapshot = await this.snapshots.load(stream, SNAPSHOT_SCHEMA_VERSION);
-    if (snapshot) {
-      base = { state: decodeState(snapshot.state), revision: snapshot.revision, lastHash: snapshot.lastHash, snapshotRevision: snapshot.revision, position: null };
+    if (archived !== null) {
+      const found = await archived;
+      if (loaded.state.status === 'Registered') loaded = { ...loaded, state: withArchived(loaded.state, found.records, found.entries) };
     }
-    const loaded = await this.catchUp(stream, base);
     this.remember(stream, loaded);
     return loaded;
+  }
+
+  /** Archived appointments (by id) and idempotency entries (by key, with their appointments). */
+  private async readArchived(stream: string, state: ProviderState, appointmentIds: readonly string[], idempotencyKeys: readonly string[]): Promise<Archived> {
+    const rows = await this.snapshots.loadArchived(stream, SNAPSHOT_SCHEMA_VERSION, [
+      ...appointmentIds.map((key) => ({ kind: 'appointment' as const, key })),
+      ...idempotencyKeys.map((key) => ({ kind: 'idempotency' as const, key })),
+    ]);
+    const records = rows.filter((r) => r.kind === 'appointment').map((r) => decodeArchivedAppointment(r.body));
+    const entries = rows.filter((r) => r.kind === 'idempotency').map((r) => decodeArchivedIdempotency(r.body));
+    // An archived idempotency entry comes with its appointment (a second read, unless it was asked for too).
+    const held = (id: string) => state.status === 'Registered' && state.appointments.has(id);
+    const missing = [...new Set(entries.map((e) => e.entry.appointmentId))].filter((id) => !held(id) && !records.some((r) => r.appointment.id === id));
+    if (missing.length > 0) {
+      const more = await this.snapshots.loadArchived(stream, SNAPSHOT_SCHEMA_VERSION, missing.map((key) => ({ kind: 'appointment' as const, key })));
+      for (const row of more) records.push(decodeArchivedAppointment(row.body));
+    }
+    return { records, entries };
+  }
+
+  /** The archive fingerprints of a stream's snapshot, read in the background for its next turn. */
+  private readFingerprints(stream: string): void {
+    if (this.fingerprintsReading.has(stream)) return;
+    this.fingerprintsReading.add(stream);
+    this.snapshots
+      .loadFilter(stream, SNAPSHOT_SCHEMA_VERSION)
+      .then(
+        (text) => {
+          if (text === null) this.logger.warn({ stream }, 'the snapshot archive has no fingerprints; archived keys are looked up one by one');
+          else this.fingerprintsRead.set(stream, decodeFingerprints(text));
+        },
+        (err: unknown) => this.logger.warn({ err, stream }, 'reading snapshot archive fingerprints failed'),
+      )
+      .finally(() => this.fingerprintsReading.delete(stream));
   }
 
   /** Fold every event after `from.revision` into it. */
@@ -466,6 +560,12 @@ export class ProviderCommandHandler {
       } catch (err) {
         if (err instanceof StreamNotFoundError) return loaded;
         throw err;
+      }
+      // Events addressing an archived appointment (the decider writes none) find it in memory.
+      const targets = archivedTargets(loaded.state, page);
+      if (targets.length > 0 && loaded.state.status === 'Registered') {
+        const found = await this.readArchived(stream, loaded.state, targets, []);
+        loaded = { ...loaded, state: withArchived(loaded.state, found.records, found.entries) };
       }
       loaded = this.fold(loaded, page);
       if (page.length < TAIL_PAGE) return loaded;
@@ -488,19 +588,31 @@ export class ProviderCommandHandler {
 
   private remember(stream: string, loaded: Loaded): void {
     let entry = loaded;
-    if (loaded.revision - loaded.snapshotRevision >= this.snapshotEvery) {
+    // A state whose archive fingerprints are still being read waits for them (a turn or two).
+    if (loaded.revision - loaded.snapshotRevision >= this.snapshotEvery && archiveKnown(loaded.state)) {
       entry = { ...loaded, snapshotRevision: loaded.revision };
-      const snapshot = { revision: loaded.revision, lastHash: loaded.lastHash, state: encodeState(loaded.state) };
-      // Off the command's path: a lost snapshot only costs a longer replay later.
-      this.snapshots.save(stream, SNAPSHOT_SCHEMA_VERSION, snapshot).catch((err: unknown) => {
-        this.logger.warn({ err, stream }, 'saving a snapshot failed');
-      });
+      const encoded = encodeSnapshot(loaded.state);
+      const snapshot = { revision: loaded.revision, lastHash: loaded.lastHash, state: encoded.state };
+      // Off the command's path: a lost snapshot only costs a longer replay later. Once it is stored,
+      // the ended appointments it archived leave memory (at the stream's next turn, see `load`).
+      this.snapshots.save(stream, SNAPSHOT_SCHEMA_VERSION, snapshot, encoded.archive, encoded.filter).then(
+        () => {
+          if (encoded.archived.length > 0 && this.cache.has(stream)) this.archivedSince.set(stream, [...(this.archivedSince.get(stream) ?? []), ...encoded.archived]);
+        },
+        (err: unknown) => {
+          this.logger.warn({ err, stream }, 'saving a snapshot failed');
+        },
+      );
     }
     this.cache.delete(stream);
     this.cache.set(stream, entry);
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+      if (oldest !== undefined) {
+        this.cache.delete(oldest);
+        this.archivedSince.delete(oldest);
+        this.fingerprintsRead.delete(oldest);
+      }
     }
   }
 }

@@ -44,8 +44,40 @@ function int(v: unknown, min: number, max: number, fallback: number): number {
 /** An ISO instant as it can be stored (PostgreSQL accepts years up to 294276); null when unreadable. */
 function instant(v: unknown): string | null {
   if (typeof v !== 'string') return null;
+  // What the write side records is already `toISOString`'s own form: nothing to parse and rewrite.
+  if (isCanonicalInstant(v)) return v;
   const ms = Date.parse(v);
   return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (v: string, from: number, count: number): number => {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+};
+
+/**
+ * True when `new Date(Date.parse(v)).toISOString() === v`: `YYYY-MM-DDTHH:mm:ss.sssZ` naming a real
+ * date and time of the years 0000–9999 (Date.parse would roll 2027-02-30 over into March instead).
+ */
+function isCanonicalInstant(v: string): boolean {
+  if (v.length !== 24 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58) return false;
+  if (v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46 || v.charCodeAt(23) !== 90) return false;
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 2);
+  const day = digits(v, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number))) return false;
+  const hour = digits(v, 11, 2);
+  const minute = digits(v, 14, 2);
+  const second = digits(v, 17, 2);
+  return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && digits(v, 20, 3) >= 0;
 }
 
 function money(v: unknown): Money | null {

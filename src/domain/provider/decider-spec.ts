@@ -25,6 +25,10 @@ export function describeState(state: ProviderState): unknown {
     overrides: sorted(state.overrides.entries()),
     appointments: sorted(state.appointments.entries()),
     liveAppointmentsById: sorted(state.liveAppointmentsById.entries()),
+    liveByDay: state.liveByDay
+      .entries()
+      .sort(([a], [b]) => a - b)
+      .map(([day, bucket]) => [day, sorted(bucket.entries())]),
     idempotency: sorted(state.idempotency.entries()),
   };
 }

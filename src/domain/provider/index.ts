@@ -11,8 +11,12 @@ export {
   serviceRulesOf,
   toBusyAppointment,
   isLive,
+  idempotencyIndexKey,
+  indexLive,
+  liveAppointmentsNear,
   type AppointmentState,
   type IdempotencyEntry,
+  type LiveReach,
   type ProviderProfile,
   type ProviderState,
   type RegisteredProviderState,
@@ -20,4 +24,22 @@ export {
   type UnregisteredProviderState,
 } from './state';
 export { PersistentMap } from './persistent-map';
+export {
+  archivable,
+  archivedTargets,
+  archiveKnown,
+  archiveLookups,
+  fingerprint,
+  fingerprintsOf,
+  mayBeArchived,
+  withArchived,
+  withFingerprints,
+  withKnownFingerprints,
+  withoutArchived,
+  UNREAD_ARCHIVE,
+  type ArchiveIndex,
+  type ArchiveKeyKind,
+  type ArchiveLookups,
+  type ArchivedAppointment,
+} from './archive';
 export { LIMITS } from './validation';

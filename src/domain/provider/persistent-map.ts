@@ -62,6 +62,13 @@ export class PersistentMap<K, V> {
     return new PersistentMap<K, V>({ state: { kind: 'root', map: new Map<K, V>() } });
   }
 
+  /** A map holding `entries` (a later entry of a key wins), built in one go: no version per entry. */
+  static of<K, V>(entries: Iterable<readonly [K, V]>): PersistentMap<K, V> {
+    const map = new Map<K, V>();
+    for (const [key, value] of entries) if (value !== undefined) map.set(key, value);
+    return new PersistentMap<K, V>({ state: { kind: 'root', map } });
+  }
+
   get(key: K): V | undefined {
     return reroot(this.cell).get(key);
   }

@@ -23,6 +23,7 @@ import { DateTime } from 'luxon';
 import type { SqlExecutor } from '../../db/sql';
 import type { ProjectedEvent } from '../events';
 import type { Projection } from '../engine/projection';
+import { AnalyticsRebuilder } from './analytics.rebuild';
 
 export const ANALYTICS_PROJECTION = 'analytics';
 
@@ -32,9 +33,10 @@ export function localDateOf(instant: number, timeZone: string): string {
   return (local.isValid ? local : DateTime.fromMillis(instant, { zone: 'utc' })).toISODate() ?? '1970-01-01';
 }
 
-const minutesBetween = (start: string, end: string): number => Math.max(0, Math.round((Date.parse(end) - Date.parse(start)) / 60_000));
+export const minutesBetween = (start: string, end: string): number => Math.max(0, Math.round((Date.parse(end) - Date.parse(start)) / 60_000));
 
-class AnalyticsBatch {
+/** What one batch touched (aggregates to recompute) and the zones it looked up. */
+export class AnalyticsBatch {
   private readonly zones = new Map<string, string | null>();
   private readonly touched = new Map<string, { providerId: string; serviceId: string; date: string }>();
 
@@ -92,6 +94,36 @@ class AnalyticsBatch {
   }
 }
 
+/**
+ * Every aggregate recomputed from the facts at once (a rebuild's last step): the same definitions as
+ * `AnalyticsBatch.finish` — which recomputes the keys a batch touched — over every key that has facts
+ * (a key without facts has no row there either).
+ */
+export async function recomputeAllDailyStats(tx: SqlExecutor): Promise<void> {
+  await tx.query(`DELETE FROM rm_daily_stats`);
+  await tx.query(
+    `WITH revenue AS (
+       SELECT r.provider_id, r.service_id, r.local_date, jsonb_object_agg(r.currency, r.amount) AS revenue
+         FROM (SELECT b.provider_id, b.service_id, b.local_date, b.price_currency AS currency, sum(b.price_amount_minor) AS amount
+                 FROM rm_analytics_appointments b
+                WHERE b.status <> 'CANCELLED' AND b.price_currency IS NOT NULL
+                GROUP BY b.provider_id, b.service_id, b.local_date, b.price_currency) r
+        GROUP BY r.provider_id, r.service_id, r.local_date)
+     INSERT INTO rm_daily_stats (provider_id, date, service_id, booked, cancelled, late_cancelled, no_shows, completed, booked_minutes, revenue)
+     SELECT a.provider_id, a.local_date, a.service_id,
+            count(*),
+            count(*) FILTER (WHERE a.status = 'CANCELLED'),
+            count(*) FILTER (WHERE a.status = 'CANCELLED' AND a.late),
+            count(*) FILTER (WHERE a.status = 'NO_SHOW'),
+            count(*) FILTER (WHERE a.status = 'COMPLETED'),
+            COALESCE(sum(a.minutes) FILTER (WHERE a.status <> 'CANCELLED'), 0),
+            COALESCE(r.revenue, '{}'::jsonb)
+       FROM rm_analytics_appointments a
+       LEFT JOIN revenue r ON r.provider_id = a.provider_id AND r.service_id = a.service_id AND r.local_date = a.local_date
+      GROUP BY a.provider_id, a.local_date, a.service_id, r.revenue`,
+  );
+}
+
 export function analyticsProjection(): Projection {
   return {
     name: ANALYTICS_PROJECTION,
@@ -101,6 +133,7 @@ export function analyticsProjection(): Projection {
       await ctx.forEachEvent(events, (e) => applyEvent(tx, e, batch));
       await batch.finish();
     },
+    rebuilder: () => new AnalyticsRebuilder(),
   };
 }
 
@@ -111,7 +144,8 @@ interface KeyRow {
   readonly old_date: string | null;
 }
 
-async function applyEvent(tx: SqlExecutor, e: ProjectedEvent, batch: AnalyticsBatch): Promise<void> {
+/** One event, applied with its own statements (the rebuild path uses it for zone changes). */
+export async function applyEvent(tx: SqlExecutor, e: ProjectedEvent, batch: AnalyticsBatch): Promise<void> {
   const { event, providerId } = e;
   switch (event.type) {
     case 'ProviderRegistered': {
@@ -215,7 +249,7 @@ function touchRows(batch: AnalyticsBatch, providerId: string, rows: readonly Key
 }
 
 /** The provider moved to another zone: every fact's local date follows, and so do the aggregates. */
-async function redate(tx: SqlExecutor, providerId: string, zone: string, batch: AnalyticsBatch): Promise<void> {
+export async function redate(tx: SqlExecutor, providerId: string, zone: string, batch: AnalyticsBatch): Promise<void> {
   const r = await tx.query<{ appointment_id: string; service_id: string; start_at: Date; date: string }>(
     `SELECT appointment_id, service_id, start_at, to_char(local_date, 'YYYY-MM-DD') AS date
        FROM rm_analytics_appointments WHERE provider_id = $1`,

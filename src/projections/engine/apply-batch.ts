@@ -15,7 +15,7 @@ import type { Logger } from '../../logger';
 import type { ReadModelChange } from '../changes/change';
 import { type ProjectedEvent, decodeForProjection } from '../events';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
-import { BatchContext, type Breach, type Projection, isDataRefusal } from './projection';
+import { BatchContext, type Breach, type Projection, type ProjectionRebuilder, isDataRefusal } from './projection';
 
 export interface BatchHooks {
   /**
@@ -45,7 +45,7 @@ export type BatchOutcome =
 
 const max = (a: Position, b: Position): Position => (comparePositions(a, b) >= 0 ? a : b);
 
-function decodeAll(events: readonly RecordedEvent[], logger: Logger): ProjectedEvent[] {
+export function decodeAll(events: readonly RecordedEvent[], logger: Logger): ProjectedEvent[] {
   const out: ProjectedEvent[] = [];
   for (const e of events) {
     const decoded = decodeForProjection(e, logger);
@@ -96,23 +96,59 @@ export function applyCheckpointedBatch(
 }
 
 /**
- * Apply `events` to a rebuild's shadow copy (no checkpoint: the rebuild tracks its own position).
- * `SET LOCAL search_path` points the projection's unqualified table names at the copy; everything
- * else (the shared breach log, functions) still resolves in the live schema.
+ * Apply `events` (decoded) to a rebuild's shadow copy (no checkpoint: the rebuild tracks its own
+ * position). `SET LOCAL search_path` points the projection's unqualified table names at the copy;
+ * everything else (the shared breach log, functions) still resolves in the live schema. With a
+ * `rebuilder` the batch is folded by it first; when the database refuses a row (or the rebuilder
+ * foresees that it would) the rebuilder's rows are flushed and the batch is re-applied event by event,
+ * carefully, by the projection itself.
  */
-export function applyShadowBatch(
+export async function applyShadowBatch(
   pool: SqlPool,
   projection: Projection,
-  events: readonly RecordedEvent[],
+  events: readonly ProjectedEvent[],
   schemas: { readonly shadow: string; readonly live: string },
   logger: Logger,
-): Promise<BatchContext['breaches']> {
-  return fastThenCareful(logger, projection.name, (careful) =>
+  rebuilder: ProjectionRebuilder | null = null,
+): Promise<{ readonly breaches: BatchContext['breaches']; readonly careful: boolean }> {
+  const run = (careful: boolean) =>
     inTransaction(pool, async (tx) => {
       await tx.query(`SET LOCAL search_path TO ${quoteIdent(schemas.shadow)}, ${quoteIdent(schemas.live)}`);
       const ctx = new BatchContext(projection.name, tx, logger, careful);
-      await projection.applyBatch(tx, decodeAll(events, logger), ctx);
+      if (rebuilder !== null && !careful) await rebuilder.applyBatch(tx, events, ctx);
+      else await projection.applyBatch(tx, events, ctx);
       return ctx.breaches;
+    });
+  if (rebuilder === null) {
+    try {
+      return { breaches: await run(false), careful: false };
+    } catch (err) {
+      if (!isDataRefusal(err)) throw err;
+      logger.warn({ projection: projection.name, code: sqlErrorCode(err), err }, 'the database refused a row of this rebuild batch; re-applying it event by event');
+      return { breaches: await run(true), careful: true };
+    }
+  }
+  try {
+    const breaches = await run(false);
+    rebuilder.commit();
+    return { breaches, careful: false };
+  } catch (err) {
+    rebuilder.rollback();
+    if (!isDataRefusal(err)) throw err;
+    logger.warn({ projection: projection.name, code: sqlErrorCode(err), err }, 'the database would refuse a row of this rebuild batch; re-applying it event by event');
+    // The careful path reads the copy: first write what the rebuilder still holds from earlier pages.
+    await flushRebuilder(pool, rebuilder, schemas);
+    rebuilder.reset();
+    return { breaches: await run(true), careful: true };
+  }
+}
+
+/** Everything a rebuilder still holds in memory, written to its shadow copy. */
+export function flushRebuilder(pool: SqlPool, rebuilder: ProjectionRebuilder, schemas: { readonly shadow: string; readonly live: string }): Promise<void> {
+  return rebuilder.flush((work) =>
+    inTransaction(pool, async (tx) => {
+      await tx.query(`SET LOCAL search_path TO ${quoteIdent(schemas.shadow)}, ${quoteIdent(schemas.live)}`);
+      await work(tx);
     }),
   );
 }

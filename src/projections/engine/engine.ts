@@ -11,7 +11,7 @@ import type { BatchHooks, BatchResult } from './apply-batch';
 import { readCheckpoints } from './checkpoints';
 import type { Projection } from './projection';
 import { PROVIDER_FILTER, ProjectionRunner, type RunnerListener } from './projection-runner';
-import { type RebuildReport, rebuildProjection } from './rebuild';
+import { type RebuildReport, rebuildProjections } from './rebuild';
 
 export interface EngineOptions {
   /** Most events per batch (default 500). */
@@ -162,14 +162,11 @@ export class ProjectionEngine {
     return this.sampling;
   }
 
-  /** Rebuild one projection (or all) from zero into a shadow copy and swap it in. */
+  /** Rebuild one projection (or all) from zero into shadow copies and swap them in. */
   async rebuild(name?: string): Promise<RebuildReport[]> {
     const chosen = name === undefined ? this.projections : this.projections.filter((p) => p.name === name);
     if (chosen.length === 0) throw new Error(`Unknown projection ${name ?? ''}; known: ${this.names.join(', ')}`);
-    const reports: RebuildReport[] = [];
-    for (const p of chosen) {
-      reports.push(await rebuildProjection(this.deps, p, { batchSize: this.options.batchSize ?? 500 }));
-    }
-    return reports;
+    // One pass over `$all` for all of them, swapped in together.
+    return rebuildProjections(this.deps, chosen);
   }
 }

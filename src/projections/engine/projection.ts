@@ -20,6 +20,45 @@ export interface Projection {
    * the same code against its shadow schema). Iterate with `ctx.forEachEvent` for per-event isolation.
    */
   applyBatch(tx: SqlExecutor, events: readonly ProjectedEvent[], ctx: BatchContext): Promise<void>;
+  /**
+   * A faster way to fold a rebuild (optional): a fresh applier per rebuild, which may keep what it
+   * learnt about its private shadow copy from one batch to the next (see ProjectionRebuilder).
+   */
+  rebuilder?(): ProjectionRebuilder;
+}
+
+/**
+ * Folds a rebuild's pages (thousands of events) into the projection's shadow copy with a few
+ * set-based statements instead of statements per event, and may hold rows in memory between pages
+ * (the shadow copy is the rebuild's alone), writing them in `flush`. After the last page's `flush` the
+ * copy must hold exactly the rows `applyBatch` would have left event by event. It never records
+ * breaches: a page the database would refuse a row of, event by event, it refuses as a whole
+ * (throwing a data refusal — `RebuildRefusal` when it sees it coming; it may be over-cautious, never
+ * under-cautious), and the engine then flushes it and re-applies that page with `applyBatch` in
+ * careful mode.
+ *
+ * Protocol, per page: `applyBatch` inside the page's transaction, then `commit` once that transaction
+ * committed or `rollback` when it did not. `flush` (in transactions of its own) before a careful page
+ * and before the swap; `reset` after a careful page wrote to the copy behind the rebuilder's back.
+ */
+export interface ProjectionRebuilder {
+  applyBatch(tx: SqlExecutor, events: readonly ProjectedEvent[], ctx: BatchContext): Promise<void>;
+  commit(): void;
+  rollback(): void;
+  /** `inTransaction` runs work in a transaction of its own on the copy; a flush may run several at once. */
+  flush(inTransaction: (work: (tx: SqlExecutor) => Promise<void>) => Promise<void>): Promise<void>;
+  reset(): void;
+}
+
+/** A rebuilder foresaw that the database would refuse a row of this batch (SQLSTATE as the database would say). */
+export class RebuildRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RebuildRefusal';
+  }
 }
 
 /** An invariant breach or a refused event: recorded in `rm_invariant_breaches`, logged after commit. */

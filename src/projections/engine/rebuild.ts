@@ -1,28 +1,35 @@
 /**
- * Rebuild a projection from zero without ever showing an empty or half-built read model:
+ * Rebuild projections from zero without ever showing an empty or half-built read model:
  *
- * 1. Copy the structure of each table the projection owns into a shadow schema
+ * 1. Copy the structure of each table the projections own into a shadow schema per projection
  *    (`CREATE TABLE shadow.t (LIKE live.t INCLUDING ALL)` plus the projection's triggers).
- * 2. Fold all of `$all` into the copies, batch by batch, with the projection's own code
- *    (`SET LOCAL search_path` points its unqualified table names at the shadow schema).
- * 3. Swap in one transaction: lock the checkpoint row (which waits for a running batch of the live
- *    worker and keeps the next one out), check the shadow copy is at least as far as the live one
+ * 2. Fold all of `$all` into the copies with the projections' own code (`SET LOCAL search_path`
+ *    points their unqualified table names at the shadow schema). One pass for all projections being
+ *    rebuilt: each page of `$all` is read once (the next page is read while this one is applied),
+ *    decoded once, and applied to every projection's copy, each in its own transaction, side by side.
+ *    A projection with a `rebuilder` folds each page in memory and writes it with a few set-based
+ *    statements, holding the rows that may still change (live appointments) until they are final or
+ *    the rebuild flushes them before the swap; a page the database would refuse a row of is re-applied
+ *    event by event, carefully, recording its breaches (apply-batch.ts, ProjectionRebuilder).
+ * 3. Swap in one transaction: lock the checkpoint rows (which waits for a running batch of a live
+ *    worker and keeps the next one out), check every shadow copy is at least as far as its live one
  *    (otherwise catch up further and try again), drop the live tables, move the copies into the live
- *    schema, and set the checkpoint to the copy's position.
+ *    schema, and set the checkpoints to the copies' position.
  *
  * Readers see the old tables until the swap commits and the new ones after it. The live worker, in
  * this process or another, finds the checkpoint moved past its batch and simply continues after it
  * (apply-batch.ts). Unnamed indexes and constraints get the same generated names in the copy, so a
- * rebuilt table is indistinguishable from a migrated one. A failed rebuild drops its shadow schema and
- * leaves the live read model as it was.
+ * rebuilt table is indistinguishable from a migrated one. A failed rebuild drops its shadow schemas and
+ * leaves the live read models as they were.
  */
 import type { Logger } from '../../logger';
 import { quoteIdent } from '../../db/pg-pool';
 import { type SqlConnection, type SqlPool, inTransaction } from '../../db/sql';
-import { type EventStore, type Position, START, comparePositions, positionToString } from '../../events/event-store';
-import { applyShadowBatch } from './apply-batch';
+import { type EventStore, type Position, type RecordedEvent, START, comparePositions, positionToString } from '../../events/event-store';
+import { applyShadowBatch, decodeAll, flushRebuilder } from './apply-batch';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
-import type { Projection } from './projection';
+import type { ProjectedEvent } from '../events';
+import type { Projection, ProjectionRebuilder } from './projection';
 import { PROVIDER_FILTER } from './projection-runner';
 
 export interface RebuildReport {
@@ -31,7 +38,10 @@ export interface RebuildReport {
   readonly events: number;
   /** The checkpoint the swapped-in copy starts from. */
   readonly position: Position;
+  /** The whole rebuild (all projections rebuilt together share one pass over `$all`). */
   readonly durationMs: number;
+  /** Pages the database refused a row of, re-applied event by event (breaches recorded). */
+  readonly carefulPages: number;
 }
 
 export class RebuildInProgressError extends Error {
@@ -43,91 +53,153 @@ export class RebuildInProgressError extends Error {
 
 const SWAP_ATTEMPTS = 20;
 
+/** Events read from `$all` per page during a rebuild (and folded per rebuild batch). */
+export const REBUILD_PAGE_SIZE = 5000;
+
+interface Copy {
+  readonly projection: Projection;
+  readonly shadow: string;
+  readonly rebuilder: ProjectionRebuilder | null;
+  carefulPages: number;
+}
+
+const shadowSchemaOf = (projection: Projection): string => `rm_rebuild_${projection.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+
+/** Rebuild one projection: see `rebuildProjections`. */
 export async function rebuildProjection(
   deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger },
   projection: Projection,
-  options: { readonly batchSize: number },
+  options: { readonly batchSize?: number } = {},
 ): Promise<RebuildReport> {
+  const [report] = await rebuildProjections(deps, [projection], options);
+  return report as RebuildReport;
+}
+
+/** Rebuild `projections` together in one pass over `$all` and swap them in together. */
+export async function rebuildProjections(
+  deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger },
+  projections: readonly Projection[],
+  options: { readonly batchSize?: number } = {},
+): Promise<RebuildReport[]> {
   const { pool, eventStore, logger } = deps;
+  const pageSize = options.batchSize ?? REBUILD_PAGE_SIZE;
   const started = Date.now();
-  const shadow = `rm_rebuild_${projection.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
-  const release = await lockRebuild(pool, projection.name);
+  const release = await lockRebuilds(pool, projections.map((p) => p.name));
+  const copies: Copy[] = projections.map((projection) => ({ projection, shadow: shadowSchemaOf(projection), rebuilder: projection.rebuilder?.() ?? null, carefulPages: 0 }));
   try {
     const live = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
-    const schemas = { shadow, live };
-    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`);
-    await pool.query(
-      [
-        `CREATE SCHEMA ${quoteIdent(shadow)}`,
-        ...projection.tables.map((t) => `CREATE TABLE ${quoteIdent(shadow)}.${quoteIdent(t)} (LIKE ${quoteIdent(live)}.${quoteIdent(t)} INCLUDING ALL)`),
-        projection.shadowDdl?.(shadow) ?? '',
-      ].join(';\n'),
-    );
+    for (const { projection, shadow } of copies) {
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`);
+      await pool.query(
+        [
+          `CREATE SCHEMA ${quoteIdent(shadow)}`,
+          ...projection.tables.map((t) => `CREATE TABLE ${quoteIdent(shadow)}.${quoteIdent(t)} (LIKE ${quoteIdent(live)}.${quoteIdent(t)} INCLUDING ALL)`),
+          projection.shadowDdl?.(shadow) ?? '',
+        ].join(';\n'),
+      );
+    }
 
     let position: Position = START;
     let events = 0;
+    // A page is read and decoded while the previous one is being applied.
+    type Page = { readonly page: RecordedEvent[]; readonly decoded: ProjectedEvent[] };
+    const read = (from: Position): Promise<Page> => {
+      const next = eventStore.readAll({ fromPosition: from, maxCount: pageSize, filter: PROVIDER_FILTER }).then((page) => ({ page, decoded: decodeAll(page, logger) }));
+      next.catch(() => undefined); // awaited below; this only keeps an abandoned read from being "unhandled"
+      return next;
+    };
     const catchUp = async (): Promise<void> => {
-      for (;;) {
-        const batch = await eventStore.readAll({ fromPosition: position, maxCount: options.batchSize, filter: PROVIDER_FILTER });
-        if (batch.length === 0) return;
-        await applyShadowBatch(pool, projection, batch, schemas, logger);
-        position = (batch[batch.length - 1] as (typeof batch)[number]).position;
-        events += batch.length;
-        if (batch.length < options.batchSize) return;
+      let next: Promise<Page> | null = read(position);
+      while (next !== null) {
+        const { page, decoded }: Page = await next;
+        if (page.length === 0) return;
+        const last = (page[page.length - 1] as RecordedEvent).position;
+        next = page.length < pageSize ? null : read(last);
+        await Promise.all(
+          copies.map(async (c) => {
+            const { careful } = await applyShadowBatch(pool, c.projection, decoded, { shadow: c.shadow, live }, logger, c.rebuilder);
+            if (careful) c.carefulPages++;
+          }),
+        );
+        position = last;
+        events += page.length;
       }
     };
 
     for (let attempt = 1; ; attempt++) {
       await catchUp();
+      // Rows the rebuilders still hold go into the copies before they are swapped in.
+      await Promise.all(copies.map((c) => (c.rebuilder === null ? undefined : flushRebuilder(pool, c.rebuilder, { shadow: c.shadow, live }))));
       const swapped = await inTransaction(pool, async (tx) => {
-        const current = await lockCheckpoint(tx, projection.name);
-        if (comparePositions(current.position, position) > 0) return false;
-        for (const t of projection.tables) {
-          await tx.query(`DROP TABLE ${quoteIdent(live)}.${quoteIdent(t)}`);
-          await tx.query(`ALTER TABLE ${quoteIdent(shadow)}.${quoteIdent(t)} SET SCHEMA ${quoteIdent(live)}`);
+        for (const { projection } of copies) {
+          const current = await lockCheckpoint(tx, projection.name);
+          if (comparePositions(current.position, position) > 0) return false;
         }
-        await tx.query(`DROP SCHEMA ${quoteIdent(shadow)}`);
-        await saveCheckpoint(tx, projection.name, position);
+        for (const { projection, shadow } of copies) {
+          for (const t of projection.tables) {
+            await tx.query(`DROP TABLE ${quoteIdent(live)}.${quoteIdent(t)}`);
+            await tx.query(`ALTER TABLE ${quoteIdent(shadow)}.${quoteIdent(t)} SET SCHEMA ${quoteIdent(live)}`);
+          }
+          await tx.query(`DROP SCHEMA ${quoteIdent(shadow)}`);
+          await saveCheckpoint(tx, projection.name, position);
+        }
         return true;
       });
       if (swapped) break;
-      if (attempt >= SWAP_ATTEMPTS) throw new Error(`Rebuild of ${projection.name} could not catch up with the live worker in ${SWAP_ATTEMPTS} attempts`);
-      logger.info({ projection: projection.name, attempt }, 'rebuild: the live read model moved on; catching up before the swap');
+      if (attempt >= SWAP_ATTEMPTS) throw new Error(`Rebuild of ${copies.map((c) => c.projection.name).join(', ')} could not catch up with the live workers in ${SWAP_ATTEMPTS} attempts`);
+      logger.info({ projections: copies.map((c) => c.projection.name), attempt }, 'rebuild: a live read model moved on; catching up before the swap');
     }
-    const report = { projection: projection.name, events, position, durationMs: Date.now() - started };
-    logger.info({ ...report, position: positionToString(position) }, 'rebuild swapped in');
-    return report;
+    const durationMs = Date.now() - started;
+    const reports = copies.map(({ projection, carefulPages }) => ({ projection: projection.name, events, position, durationMs, carefulPages }));
+    for (const report of reports) logger.info({ ...report, position: positionToString(position) }, 'rebuild swapped in');
+    return reports;
   } catch (err) {
-    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`).catch(() => undefined);
+    for (const { shadow } of copies) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`).catch(() => undefined);
     throw err;
   } finally {
     await release();
   }
 }
 
-/** One rebuild per projection at a time (across processes on PostgreSQL). */
-async function lockRebuild(pool: SqlPool, projection: string): Promise<() => Promise<void>> {
+/**
+ * One rebuild per projection at a time (across processes on PostgreSQL): an advisory lock per
+ * projection, all held on one session. Throws RebuildInProgressError naming the first one taken.
+ */
+async function lockRebuilds(pool: SqlPool, projections: readonly string[]): Promise<() => Promise<void>> {
   if (!pool.concurrentSessions) {
     const running = singleSessionRebuilds.get(pool) ?? new Set<string>();
     singleSessionRebuilds.set(pool, running);
-    if (running.has(projection)) throw new RebuildInProgressError(projection);
-    running.add(projection);
+    const busy = projections.find((p) => running.has(p));
+    if (busy !== undefined) throw new RebuildInProgressError(busy);
+    for (const p of projections) running.add(p);
     return async () => {
-      running.delete(projection);
+      for (const p of projections) running.delete(p);
     };
   }
-  const key = `slotstream-rebuild:${projection}`;
+  const keys = projections.map((p) => `slotstream-rebuild:${p}`);
   const conn: SqlConnection = await pool.connect();
+  const held: string[] = [];
+  const unlock = async (): Promise<void> => {
+    for (const key of held.splice(0)) await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+  };
   try {
-    const r = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
-    if (r.rows[0]?.ok !== true) throw new RebuildInProgressError(projection);
+    for (const [i, key] of keys.entries()) {
+      const r = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
+      if (r.rows[0]?.ok !== true) throw new RebuildInProgressError(projections[i] as string);
+      held.push(key);
+    }
   } catch (err) {
-    conn.release();
+    try {
+      await unlock();
+      conn.release();
+    } catch {
+      conn.release(true);
+    }
     throw err;
   }
   return async () => {
     try {
-      await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+      await unlock();
       conn.release();
     } catch {
       conn.release(true);

@@ -12,6 +12,7 @@ import type { SqlExecutor } from '../../db/sql';
 import type { ProviderEvent } from '../../events/provider-events';
 import type { ProjectedEvent } from '../events';
 import type { BatchContext, Projection } from '../engine/projection';
+import { ScheduleRebuilder } from './schedule.rebuild';
 import { type BusyRow, deleteBusy, describeRefusal, isLiveStatus, occupiedOf, upsertBusy } from './busy-intervals';
 
 export const SCHEDULE_PROJECTION = 'schedule';
@@ -85,6 +86,7 @@ export function scheduleProjection(): Projection {
       await ctx.forEachEvent(events, (e) => applyEvent(tx, e, batch, ctx));
       await batch.finish(tx);
     },
+    rebuilder: () => new ScheduleRebuilder(),
   };
 }
 
