@@ -10,7 +10,8 @@ import type { App } from '../src/app';
 import type { Benchmark, BenchOutcome } from './lib/benchmark';
 import { bookingIds } from '../src/commands/ids';
 import { withBenchDatabase } from './lib/database';
-import { DAY_MS, HALF_HOUR_MS, context, midnightAfter, registerAllDayProvider, startInProcess } from './lib/in-process';
+import { DAY_MS, HALF_HOUR_MS, midnightAfter } from './lib/calendar';
+import { context, registerAllDayProvider, startInProcess } from './lib/in-process';
 import { GraphQLClient } from './lib/server';
 import { median, msSince, summarize } from './lib/stats';
 

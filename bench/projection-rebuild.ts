@@ -31,6 +31,7 @@ import { runProjectionsRebuild } from '../src/projections/cli';
 import type { Benchmark, BenchContext, BenchOutcome, Table, Target } from './lib/benchmark';
 import { withBenchDatabase } from './lib/database';
 import { median, msSince, round } from './lib/stats';
+import { mulberry32 } from '../test/support/seeded-random';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -40,17 +41,8 @@ const DAY = 24 * HOUR;
 // The history simulator
 // ---------------------------------------------------------------------------------------------------
 
-/** mulberry32: small, fast, seeded — a history can be made again exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a history can be made again exactly. */
+export const seededRandom = mulberry32;
 
 /** The services every simulated provider offers (ids are per provider). */
 export const SIMULATED_SERVICES = [

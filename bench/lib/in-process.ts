@@ -8,15 +8,12 @@ import { loadConfig } from '../../src/config';
 import type { CommandContext } from '../../src/commands/provider-command-handler';
 import type { ProviderCommand } from '../../src/domain/provider';
 import { createLogger } from '../../src/logger';
+import { ALL_DAY_EVERY_DAY } from './calendar';
 
 export async function startInProcess(databaseUrl: string): Promise<App> {
   const config = loadConfig({ DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
   return startApp(config, { logger: createLogger('warn') });
 }
-
-export const DAY_MS = 86_400_000;
-export const HALF_HOUR_MS = 30 * 60_000;
-const EVERY_DAY = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
 
 export function context(actorId: string, role: 'PROVIDER' | 'CUSTOMER', now = Date.now()): CommandContext {
   return { actor: { id: actorId, role }, correlationId: randomUUID(), now };
@@ -31,15 +28,10 @@ export async function registerAllDayProvider(app: App, maxAdvanceDays = 400): Pr
   const commands: ProviderCommand[] = [
     { type: 'RegisterProvider', data: { providerId, ownerId, name: 'Bench Provider', timeZone: 'UTC' } },
     { type: 'OfferService', data: { serviceId, name: 'Visit', durationMinutes: 30, maxAdvanceDays } },
-    { type: 'SetWeeklyHours', data: { hours: EVERY_DAY.map((weekday) => ({ weekday, windows: [{ start: '00:00', end: '24:00' }] })) } },
+    { type: 'SetWeeklyHours', data: { hours: ALL_DAY_EVERY_DAY } },
   ];
   let position = null;
   for (const c of commands) position = (await app.runtime.commands.handle(providerId, c, owner)).position;
   if (!(await app.runtime.readSide.waitForPosition(position, 30_000))) throw new Error('projections did not catch up');
   return { providerId, serviceId, ownerId };
-}
-
-/** First midnight (UTC) at least `days` days from now. */
-export function midnightAfter(days: number, now = Date.now()): number {
-  return Math.ceil((now + days * DAY_MS) / DAY_MS) * DAY_MS;
 }

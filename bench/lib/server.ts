@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { ALL_DAY_EVERY_DAY, HALF_HOUR_MS, midnightAfter } from './calendar';
 import { BENCH_ROOT } from './report';
 
 const MAIN = path.resolve(BENCH_ROOT, '../dist/src/main.js');
@@ -135,8 +136,6 @@ export interface Calendar {
   readonly serviceId: string;
 }
 
-const EVERY_DAY = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
-
 /** A provider in UTC open every day 00:00–24:00 with a 30-minute service bookable a year ahead. */
 export async function openAllDayCalendar(client: GraphQLClient, owner: User, name: string): Promise<Calendar> {
   const created = await client.run<{ createProvider: { id: string } }>(
@@ -152,7 +151,7 @@ export async function openAllDayCalendar(client: GraphQLClient, owner: User, nam
   );
   await client.run(
     'mutation($p: ID!, $h: [WeeklyHoursInput!]!) { setWeeklyHours(providerId: $p, hours: $h) { id } }',
-    { p: providerId, h: EVERY_DAY.map((weekday) => ({ weekday, windows: [{ start: '00:00', end: '24:00' }] })) },
+    { p: providerId, h: ALL_DAY_EVERY_DAY },
     owner.token,
   );
   return { providerId, serviceId: offered.offerService.id };
@@ -160,9 +159,7 @@ export async function openAllDayCalendar(client: GraphQLClient, owner: User, nam
 
 export const BOOK = 'mutation($i: BookAppointmentInput!) { bookAppointment(input: $i) { id start } }';
 
-const HALF_HOUR = 30 * 60_000;
 /** The n-th half-hour slot from the first midnight (UTC) at least two days from now. */
 export function slotStart(n: number): string {
-  const firstDay = Math.ceil((Date.now() + 2 * 86_400_000) / 86_400_000) * 86_400_000;
-  return new Date(firstDay + n * HALF_HOUR).toISOString();
+  return new Date(midnightAfter(2) + n * HALF_HOUR_MS).toISOString();
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors';
 import type { ProviderCommand } from '../../domain/provider';
 import type { ActorRole } from '../../events/provider-events';
+import { mulberry32 } from '../../../test/support/seeded-random';
 import type { Fixture } from './read-side-fixture';
 
 const MINUTE = 60_000;
@@ -15,17 +16,6 @@ const DAY = 24 * HOUR;
 /** Monday 1 March 2027, 06:00 UTC. */
 export const HISTORY_START = Date.parse('2027-03-01T06:00:00Z');
 
-/** mulberry32: a tiny seeded PRNG, so a failing history can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface RandomProvider {
   readonly providerId: string;
@@ -49,7 +39,7 @@ const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata'];
 const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
 
 export async function randomHistory(f: Fixture, options: { seed: number; providers: number; commands: number }): Promise<RandomHistory> {
-  const random = rng(options.seed);
+  const random = mulberry32(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   let now = HISTORY_START;
   let accepted = 0;

@@ -12,6 +12,7 @@ import { PostgresEventStore } from '../../../src/events/postgres/postgres-event-
 import { createLogger } from '../../../src/logger';
 import { createMetrics } from '../../../src/metrics';
 import { type ReadSide, createReadSide } from '../../../src/projections/read-side';
+import { mulberry32 } from '../../support/seeded-random';
 
 export const FULL = process.env.TORTURE === 'full';
 
@@ -32,16 +33,9 @@ export interface Rng {
   chance(p: number): boolean;
 }
 
-/** mulberry32: small, fast, good enough to drive a test. */
+/** A seeded random source with the helpers tests draw from. */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return {
     seed,
