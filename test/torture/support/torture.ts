@@ -109,7 +109,11 @@ export const codeOf = (errors: readonly GqlError[] | undefined): string | undefi
 // ---- database oracles ----
 
 export function adminPool(url: string, max = 4): pg.Pool {
-  return new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max });
+  // pool.end() resolves while its idle connections are still closing; the suite's DROP DATABASE ...
+  // WITH (FORCE) right after can terminate one, and an 'error' event with no listener would crash jest.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** The newest committed provider event's position, as (transaction id, global position). */
