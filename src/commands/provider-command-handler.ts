@@ -30,6 +30,7 @@ import {
   withoutArchived,
 } from '../domain/provider';
 import {
+  type AppendResult,
   type EventData,
   type EventStore,
   type JsonObject,
@@ -70,8 +71,9 @@ export interface CommandResult {
   readonly events: readonly RecordedEvent[];
   readonly revision: number;
   /**
-   * For read-your-writes: the position of the last appended event; when nothing was appended (an
-   * idempotent repeat), of the last event the returned state includes (null when not known).
+   * For read-your-writes: the position of the last event of the append this command's events went in
+   * (one transaction: they all become visible with it); when nothing was appended (an idempotent
+   * repeat), of the last event the returned state includes (null when not known).
    */
   readonly position: Position | null;
 }
@@ -239,7 +241,7 @@ export class ProviderCommandHandler {
         const result = await this.eventStore.appendToStream(stream, batch, {
           expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,
         });
-        const appended = await this.confirmAppended(stream, loaded, batch, decided, result.nextExpectedRevision, result.position);
+        const appended = await this.confirmAppended(stream, loaded, batch, decided, result);
         this.remember(stream, appended.loaded);
         return { state: appended.loaded.state, events: appended.events, revision: result.nextExpectedRevision, position: result.position };
       } catch (err) {
@@ -323,8 +325,11 @@ export class ProviderCommandHandler {
 
       let stored: RecordedEvent[];
       try {
-        await this.eventStore.appendToStream(stream, events, { expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision });
-        stored = await this.eventStore.readStream(stream, { fromRevision: loaded.revision + 1, maxCount: events.length });
+        const result = await this.eventStore.appendToStream(stream, events, { expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision });
+        stored =
+          result.idempotent === false
+            ? recordedAs(stream, loaded.revision + 1, events, result.position)
+            : await this.eventStore.readStream(stream, { fromRevision: loaded.revision + 1, maxCount: events.length });
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
         // Another process wrote to the stream. Deciding the whole batch again would leave the door
@@ -389,18 +394,18 @@ export class ProviderCommandHandler {
   /**
    * Event ids are random, except a booking's, which derives from its idempotency key. Only then can
    * an append succeed idempotently with someone else's events (two retries of one key racing across
-   * processes), so only then are the stored events read back to make sure state follows what is stored.
+   * processes), so only then — unless the store says it wrote ours — are the stored events read back
+   * to make sure state follows what is stored.
    */
   private async confirmAppended(
     stream: string,
     before: Loaded,
     batch: readonly EventData[],
     decided: readonly ProviderEvent[],
-    revision: number,
-    position: Position,
+    { nextExpectedRevision: revision, position, idempotent }: AppendResult,
   ): Promise<{ loaded: Loaded; events: RecordedEvent[] }> {
     const first = before.revision + 1;
-    if (batch[0] && decided[0]?.type === 'AppointmentBooked') {
+    if (batch[0] && decided[0]?.type === 'AppointmentBooked' && idempotent !== false) {
       const stored = await this.eventStore.readStream(stream, { fromRevision: first, maxCount: batch.length });
       const ours = stored.every((e, i) => e.id === batch[i]?.id && canonicalJson(e.data) === canonicalJson(batch[i]?.data));
       if (!ours) {
@@ -415,18 +420,7 @@ export class ProviderCommandHandler {
       }
       return { loaded: this.fold(before, stored), events: stored };
     }
-    const created = new Date();
-    const events: RecordedEvent[] = batch.map((e, i) => ({
-      streamName: stream,
-      revision: first + i,
-      id: e.id,
-      type: e.type,
-      data: e.data,
-      metadata: e.metadata ?? {},
-      // Only the last event's exact position is known; earlier ones of one append share its transaction.
-      position,
-      created,
-    }));
+    const events = recordedAs(stream, first, batch, position);
     let state = before.state;
     for (const d of decided) state = evolve(state, d);
     const lastHash = (batch[batch.length - 1]?.metadata?.hash as string | undefined) ?? before.lastHash;
@@ -628,4 +622,14 @@ function jitter(attempt: number): Promise<void> {
   if (attempt <= 1) return Promise.resolve();
   const cap = Math.min(100, 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}
+
+/**
+ * Events the store reports written as given, as it recorded them. Only the last event's exact position
+ * is known; the earlier ones of one append share its transaction, so for read-your-writes it stands
+ * for them all. (The store's own timestamps differ by the append's round trip.)
+ */
+function recordedAs(stream: string, first: number, events: readonly EventData[], position: Position): RecordedEvent[] {
+  const created = new Date();
+  return events.map((e, i) => ({ streamName: stream, revision: first + i, id: e.id, type: e.type, data: e.data, metadata: e.metadata ?? {}, position, created }));
 }

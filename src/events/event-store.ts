@@ -44,6 +44,12 @@ export interface AppendResult {
   readonly nextExpectedRevision: number;
   /** Position of the last appended event in `$all` (for read-your-writes). */
   readonly position: Position;
+  /**
+   * False: these events were written now, exactly as given. True: events with these ids were there
+   * already, so nothing was written (EventStoreDB's idempotent append; their data may differ). Absent:
+   * the store cannot tell (EventStoreDB does not say), and a caller that cares reads the stream back.
+   */
+  readonly idempotent?: boolean;
 }
 
 export interface ReadStreamOptions {

@@ -126,6 +126,7 @@ export class PostgresEventStore implements EventStore {
     return {
       nextExpectedRevision: Number(row.revision),
       position: { commit: BigInt(row.commit_position ?? '0'), prepare: BigInt(row.prepare_position ?? '0') },
+      idempotent: row.outcome === 'idempotent',
     };
   }
 

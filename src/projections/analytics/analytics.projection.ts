@@ -18,6 +18,9 @@
  * - noShows, completed: of those, with that status;
  * - bookedMinutes: duration of those not cancelled (each seat of a class counts its own minutes);
  * - revenue: prices of those not cancelled, per currency (booked revenue; payments are not modelled).
+ *
+ * As in the schedule projection, the event-by-event code below is the reference; batches normally go
+ * the set-based way (AnalyticsRebuilder.applyLive), which must leave exactly what this code leaves.
  */
 import { DateTime } from 'luxon';
 import type { SqlExecutor } from '../../db/sql';
@@ -129,6 +132,8 @@ export function analyticsProjection(): Projection {
     name: ANALYTICS_PROJECTION,
     tables: ['rm_analytics_providers', 'rm_analytics_appointments', 'rm_daily_stats'],
     async applyBatch(tx, events, ctx) {
+      // Set-based first; event by event (the reference) once the database refused a row of the batch.
+      if (!ctx.careful) return new AnalyticsRebuilder().applyLive(tx, events);
       const batch = new AnalyticsBatch(tx);
       await ctx.forEachEvent(events, (e) => applyEvent(tx, e, batch));
       await batch.finish();

@@ -58,7 +58,7 @@ export function decodeAll(events: readonly RecordedEvent[], logger: Logger): Pro
  * Fast first (no savepoints); when the database refuses a row for its data (an invariant guard, a
  * value out of range) the whole batch is re-run carefully, isolating and recording the refused rows.
  */
-async function fastThenCareful<T>(logger: Logger, projection: string, run: (careful: boolean) => Promise<T>): Promise<T> {
+export async function fastThenCareful<T>(logger: Logger, projection: string, run: (careful: boolean) => Promise<T>): Promise<T> {
   try {
     return await run(false);
   } catch (err) {

@@ -1,7 +1,6 @@
 import { positionToString } from '../../events/event-store';
 import { testBackends } from '../../../test/support/test-database';
-import type { ProviderEvent } from '../../events/provider-events';
-import { HOUR, MINUTE, TUE_10, history } from '../__tests__/provider-history';
+import { oddHistories } from '../__tests__/odd-histories';
 import { randomHistory } from '../__tests__/random-history';
 import { type Fixture, READ_MODEL_TABLES, openFixture, readModelSnapshot } from '../__tests__/read-side-fixture';
 import { readCheckpoint } from './checkpoints';
@@ -65,62 +64,7 @@ for (const backend of testBackends()) {
       // zone) must come out as the live projection, which applies event by event, leaves them; and
       // whatever the guards refuse at some step, even when a later event of the same page would make
       // it acceptable, must be recorded as a breach exactly as the live projection records it.
-      const a = history();
-      const b = history();
-      const cls = { capacity: 3, durationMinutes: 60, slotIntervalMinutes: 60 };
-      const klass = `${a.serviceId}-class`;
-      const seat = (name: string, customerId: string, capacity: number) =>
-        a.booked(name, { serviceId: klass, start: TUE_10 + 24 * HOUR, durationMinutes: 60, customerId, definition: { ...cls, capacity } });
-      const odd: Array<[string, ProviderEvent[]]> = [
-        [a.providerId, [a.booked('early', { start: TUE_10 - 2 * HOUR }), ...a.open({ timeZone: 'Europe/Berlin' }), a.registered({ name: 'again' })]],
-        [
-          a.providerId,
-          [
-            a.booked('x', { start: TUE_10 }),
-            a.cancelled('x'),
-            a.booked('z', { start: TUE_10 + 15 * MINUTE, customerId: 'c2' }),
-            a.rescheduled('z', TUE_10 + 15 * MINUTE, TUE_10 + 90 * MINUTE),
-            // Back from the dead, moved, re-booked under the same id, completed then confirmed again.
-            a.confirmed('x'),
-            a.rescheduled('x', TUE_10, TUE_10 + 3 * HOUR),
-            a.booked('y', { start: TUE_10 + 5 * HOUR }),
-            a.booked('y', { start: TUE_10 + 6 * HOUR }),
-            a.completed('y'),
-            a.confirmed('y'),
-            a.noShow('missing'),
-            a.offered({ serviceId: klass, ...cls }),
-            seat('s1', 'c1', 2),
-            seat('s2', 'c2', 3),
-            seat('s3', 'c3', 3),
-            a.rescheduled('s2', TUE_10 + 24 * HOUR, TUE_10 + 26 * HOUR, 60),
-            { type: 'ScheduleOverrideAdded', data: { providerId: a.providerId, overrideId: a.id('ov'), date: '2027-03-03', blocked: true, windows: [], reason: 'one' } },
-            { type: 'ScheduleOverrideRemoved', data: { providerId: a.providerId, overrideId: a.id('ov') } },
-            { type: 'ScheduleOverrideAdded', data: { providerId: a.providerId, overrideId: a.id('ov'), date: '2027-03-04', blocked: false, windows: [{ start: '18:00', end: '19:00' }], reason: null } },
-            // A new zone re-dates the analytics facts; bookings after it use it.
-            { type: 'ProviderProfileUpdated', data: { providerId: a.providerId, name: 'Dr. Moved', kind: null, bio: null, timeZone: 'Pacific/Kiritimati' } },
-            a.booked('after-move', { start: TUE_10 + 8 * HOUR, customerId: 'c4' }),
-            a.rescheduled('after-move', TUE_10 + 8 * HOUR, TUE_10 + 9 * HOUR + 30 * MINUTE),
-            { type: 'ServiceRetired', data: { providerId: a.providerId, serviceId: a.serviceId } },
-            a.offered({ name: 'Offered again', durationMinutes: 45 }),
-          ],
-        ],
-        // Another provider using a's ids: its events must not touch a's rows.
-        [b.providerId, [...b.open(), b.offered({ serviceId: a.serviceId, name: 'Foreign' }), { ...a.booked('x'), data: { ...(a.booked('x').data as object), providerId: b.providerId } } as ProviderEvent, { type: 'ScheduleOverrideRemoved', data: { providerId: b.providerId, overrideId: a.id('ov') } }, a.cancelled('y')]],
-      ];
-      const breaching: ProviderEvent[] = [
-        a.booked('p', { start: TUE_10 + 48 * HOUR }),
-        // Overlaps p at its step (an overlap breach), although p is cancelled right after.
-        a.booked('q', { start: TUE_10 + 48 * HOUR + 15 * MINUTE, customerId: 'c2' }),
-        a.cancelled('p'),
-        // q never made it into the busy list: r takes its time; p comes back over r (a breach).
-        a.booked('r', { start: TUE_10 + 48 * HOUR + 15 * MINUTE, customerId: 'c3' }),
-        a.confirmed('p'),
-        // Re-booking the first seat with its smaller capacity: with a third seat taken, its session is full for it.
-        seat('s4', 'c4', 3),
-        seat('s1', 'c1', 2),
-        // A start PostgreSQL cannot store: refused, recorded by both projections.
-        { ...a.booked('ancient'), data: { ...(a.booked('ancient').data as object), start: '-271000-01-01T00:00:00.000Z', end: '-271000-01-01T00:30:00.000Z' } } as ProviderEvent,
-      ];
+      const { a, odd, breaching } = oddHistories();
       const projections = [scheduleProjection(), analyticsProjection()];
       const rebuildInPages = (pageSize: number) => rebuildProjections({ pool: f.database.pool, eventStore: f.store, logger: f.logger }, projections, { batchSize: pageSize });
 

@@ -7,6 +7,11 @@
  * are ignored, updates of unknown services/appointments are ignored, a status event sets the status
  * whatever it was, and the busy list holds exactly the PENDING/CONFIRMED appointments. Every write is
  * "set to this value", so a re-applied event changes nothing.
+ *
+ * The event-by-event code below is the reference. Batches normally go the set-based way
+ * (ScheduleRebuilder.applyLive: a few statements per batch instead of two or more per event), which
+ * must leave exactly what this code leaves (set-based-batches.int.test.ts holds it to that); this code
+ * runs itself when the database refused a row of a batch and the engine re-applies it carefully.
  */
 import type { SqlExecutor } from '../../db/sql';
 import type { ProviderEvent } from '../../events/provider-events';
@@ -82,6 +87,8 @@ export function scheduleProjection(): Projection {
       `CREATE TRIGGER rm_busy_intervals_seats BEFORE INSERT OR UPDATE ON "${schema.replace(/"/g, '""')}".rm_busy_intervals
          FOR EACH ROW EXECUTE FUNCTION rm_busy_intervals_seat_guard()`,
     async applyBatch(tx, events, ctx) {
+      // Set-based first; event by event (the reference) once the database refused a row of the batch.
+      if (!ctx.careful) return new ScheduleRebuilder().applyLive(tx, events, ctx.changes);
       const batch = new ScheduleBatch();
       await ctx.forEachEvent(events, (e) => applyEvent(tx, e, batch, ctx));
       await batch.finish(tx);

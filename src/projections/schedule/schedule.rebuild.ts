@@ -20,8 +20,8 @@ import type { SqlExecutor } from '../../db/sql';
 import type { ProviderEvent } from '../../events/provider-events';
 import type { ProjectedEvent } from '../events';
 import { Layered, type PageLayer, requireStorable } from '../engine/rebuild-support';
-import { type ProjectionRebuilder, RebuildRefusal } from '../engine/projection';
-import { isLiveStatus, occupiedOf, sessionKey } from './busy-intervals';
+import { type ChangeCollector, type ProjectionRebuilder, RebuildRefusal } from '../engine/projection';
+import { isLiveStatus, occupiedOf } from './busy-intervals';
 
 type Of<T extends ProviderEvent['type']> = Extract<ProviderEvent, { type: T }>['data'];
 
@@ -241,6 +241,10 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
   private ranks = 0;
   /** The current page's changes, folded into the above by `commit`. */
   private page = new PageChanges();
+  /** Live batches: what changed for the change feed, as the projection reports it event by event. */
+  private changes: ChangeCollector | null = null;
+  /** A dry run collecting the busy rows `guard` would be asked about, instead of checking them. */
+  private probe: Array<{ providerId: string; entry: BusyEntry }> | null = null;
 
   reset(): void {
     this.touched = [];
@@ -256,9 +260,37 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
     this.page = new PageChanges();
   }
 
+  /**
+   * The live projection's fast path (scheduleProjection().applyBatch when not careful): one batch of
+   * the live tables folded and written with a few statements inside the batch's own transaction, the
+   * rows left exactly as event by event, and `changes` told what the event-by-event path tells it.
+   * Nothing is held from batch to batch (the rebuilder is fresh, and the tables moved on anyway), and
+   * of the busy list only the rows the batch's guards compare are read: a dry run of the fold names
+   * them. A step the guards would refuse throws a RebuildRefusal; the engine then re-applies the
+   * batch carefully, event by event, recording the breach.
+   */
+  async applyLive(tx: SqlExecutor, events: readonly ProjectedEvent[], changes: ChangeCollector): Promise<void> {
+    this.reset();
+    await this.read(tx, events);
+    this.probe = [];
+    for (const e of events) this.apply(e);
+    const probe = this.probe;
+    this.probe = null;
+    this.rollback();
+    await this.readBusyNear(tx, events, probe);
+    this.changes = changes;
+    for (const e of events) this.apply(e);
+    this.finishTouched();
+    this.commit();
+    const { rows, busy } = this.pendingWrites(false);
+    await rows(tx);
+    await busy(tx);
+  }
+
   async applyBatch(tx: SqlExecutor, events: readonly ProjectedEvent[]): Promise<void> {
     this.page = new PageChanges();
-    await this.read(tx, events);
+    const busyProviders = await this.read(tx, events);
+    if (!this.busyTableEmpty) await this.readBusyOf(tx, busyProviders);
     for (const e of events) this.apply(e);
     this.finishTouched();
     // Appointments that ended in this page are final (nothing the decider writes changes them again):
@@ -299,6 +331,20 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
   }
 
   async flush(inTransaction: (work: (tx: SqlExecutor) => Promise<void>) => Promise<void>): Promise<void> {
+    // The seat trigger would count each row's session once more: `guard` already checked every row,
+    // at its step, by the trigger's very rule. (The exclusion constraint stays on and checks again.)
+    // Only here, on the rebuild's private copy: switching it off takes the table's strongest lock.
+    const { rows, busy } = this.pendingWrites(true);
+    // Two tables, two transactions side by side.
+    await Promise.all([inTransaction(rows), inTransaction(busy)]);
+    if (this.written !== 'all') for (const id of this.dirty.appointments) this.written.add(id);
+    this.dirty = { providers: new Set(), services: new Set(), overrides: new Set(), appointments: new Set() };
+    this.busyChanges = new Map();
+    this.busyTableEmpty = false;
+  }
+
+  /** The statements that write what changed since the last flush: the rows, and the busy list. */
+  private pendingWrites(seatTriggerOff: boolean): { rows: (tx: SqlExecutor) => Promise<void>; busy: (tx: SqlExecutor) => Promise<void> } {
     const present = <T extends object>(map: Layered<T | null>, ids: Set<string>): T[] => {
       const rows: T[] = [];
       for (const id of ids) {
@@ -331,27 +377,21 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
       if (gone.length > 0) await tx.query(`DELETE FROM rm_busy_intervals WHERE appointment_id = ANY ($1::text[])`, [gone]);
       if (inserts.length === 0) return;
       inserts.sort((a, b) => a.rank - b.rank);
-      // The seat trigger would count each row's session once more: `guard` already checked every row,
-      // at its step, by the trigger's very rule. (The exclusion constraint stays on and checks again.)
-      await tx.query(`ALTER TABLE rm_busy_intervals DISABLE TRIGGER ${SEAT_TRIGGER}`);
+      if (seatTriggerOff) await tx.query(`ALTER TABLE rm_busy_intervals DISABLE TRIGGER ${SEAT_TRIGGER}`);
       await tx.query(
         `INSERT INTO rm_busy_intervals (${BUSY_COLUMNS.join(', ')})
          SELECT ${BUSY_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::rm_busy_intervals, $1::json) WITH ORDINALITY AS r ORDER BY r.ordinality`,
         [JSON.stringify(inserts.map((i) => i.row))],
       );
-      await tx.query(`ALTER TABLE rm_busy_intervals ENABLE TRIGGER ${SEAT_TRIGGER}`);
+      if (seatTriggerOff) await tx.query(`ALTER TABLE rm_busy_intervals ENABLE TRIGGER ${SEAT_TRIGGER}`);
     };
-    // Two tables, two transactions side by side.
-    await Promise.all([inTransaction(rows), inTransaction(busy)]);
-    if (this.written !== 'all') for (const id of this.dirty.appointments) this.written.add(id);
-    this.dirty = { providers: new Set(), services: new Set(), overrides: new Set(), appointments: new Set() };
-    this.busyChanges = new Map();
-    this.busyTableEmpty = false;
+    return { rows, busy };
   }
 
   // ---- reading what the page addresses and memory does not hold ----
 
-  private async read(tx: SqlExecutor, events: readonly ProjectedEvent[]): Promise<void> {
+  /** Reads the rows the page addresses; returns the providers whose busy list it changes and memory does not hold. */
+  private async read(tx: SqlExecutor, events: readonly ProjectedEvent[]): Promise<Set<string>> {
     const providerIds = new Set<string>();
     const serviceIds = new Set<string>();
     const overrideIds = new Set<string>();
@@ -394,11 +434,37 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
     fill(this.overrides, overrideIds, await fetchRows<OverrideRow>(tx, 'rm_schedule_overrides', 'id', [...overrideIds]));
     for (const row of await fetchRows<AppointmentRow>(tx, 'rm_appointments', 'id', [...appointmentIds])) this.appointments.base.set(row.id, row);
     for (const id of busyProviders) this.busy.set(id, new Layered(this.track));
-    if (!this.busyTableEmpty) {
-      for (const row of await fetchRows<BusyDbRow>(tx, 'rm_busy_intervals', 'provider_id', [...busyProviders])) {
-        this.busy.get(row.provider_id)?.base.set(row.appointment_id, busyEntryOf({ ...row, id: row.appointment_id }));
-      }
-    }
+    return busyProviders;
+  }
+
+  private holdBusy(rows: readonly BusyDbRow[]): void {
+    for (const row of rows) this.busy.get(row.provider_id)?.base.set(row.appointment_id, busyEntryOf({ ...row, id: row.appointment_id }));
+  }
+
+  /** The whole busy list of each of `providers`. */
+  private async readBusyOf(tx: SqlExecutor, providers: Set<string>): Promise<void> {
+    this.holdBusy(await fetchRows<BusyDbRow>(tx, 'rm_busy_intervals', 'provider_id', [...providers]));
+  }
+
+  /**
+   * Of the busy lists, the rows `guard` compares in this batch (those overlapping a
+   * probed row or sharing its session) and the rows of the batch's own appointments.
+   */
+  private async readBusyNear(tx: SqlExecutor, events: readonly ProjectedEvent[], near: ReadonlyArray<{ providerId: string; entry: BusyEntry }>): Promise<void> {
+    const own = new Set<string>();
+    for (const { event } of events) if (event.type.startsWith('Appointment')) own.add((event.data as { appointmentId: string }).appointmentId);
+    if (own.size === 0) return;
+    const r = await tx.query<{ r: BusyDbRow }>(
+      `SELECT to_jsonb(b) AS r FROM rm_busy_intervals b WHERE b.appointment_id = ANY ($1::text[])
+       UNION
+       SELECT to_jsonb(b) FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS q(provider_id, f, t)
+         JOIN rm_busy_intervals b ON b.provider_id = q.provider_id AND b.occupied && tstzrange(q.f, q.t, '[)')
+       UNION
+       SELECT to_jsonb(b) FROM unnest($2::text[], $5::text[]) AS q(provider_id, session_key)
+         JOIN rm_busy_intervals b ON b.provider_id = q.provider_id AND b.session_key = q.session_key`,
+      [[...own], near.map((p) => p.providerId), near.map((p) => iso(p.entry.from)), near.map((p) => iso(p.entry.to)), near.map((p) => p.entry.session)],
+    );
+    this.holdBusy(r.rows.map((row) => row.r));
   }
 
   // ---- folding one event, as schedule.projection.ts applies it ----
@@ -415,6 +481,7 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
       touched.revision = revision;
       if (providerLevel) touched.updatedAt = created;
     }
+    if (providerLevel) this.changes?.availability(providerId);
     const registered = (this.providers.get(providerId) ?? null) !== null;
     switch (event.type) {
       case 'ProviderRegistered': {
@@ -513,6 +580,7 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
         Object.assign(a, { start_at: d.start, end_at: d.end, updated_at: created, revision });
         page.appointments.add(a.id);
         this.syncBusy(providerId, a, old);
+        this.announce(a);
         return;
       }
       default: {
@@ -555,8 +623,11 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
     };
     this.appointments.set(a.id, a);
     this.page.appointments.add(a.id);
+    // A booking that replaced an earlier one with the same id may have moved it: all may differ.
+    if (existing !== undefined) this.changes?.availability(e.providerId);
     // As the live projection: a (re)booking syncs the busy list as if nothing was there before.
     this.syncBusy(e.providerId, a, { status: null, start: null, end: null });
+    this.announce(a);
   }
 
   private setStatus(e: ProjectedEvent, appointmentId: string, status: 'CONFIRMED' | 'CANCELLED' | 'COMPLETED' | 'NO_SHOW', created: string, cancellation?: Of<'AppointmentCancelled'>): void {
@@ -577,20 +648,29 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
     }
     this.page.appointments.add(a.id);
     this.syncBusy(e.providerId, a, old);
+    this.announce(a);
+  }
+
+  private announce(a: AppointmentRow): void {
+    this.changes?.appointment({ appointmentId: a.id, providerId: a.provider_id, customerId: a.customer_id, ownerId: a.owner_id });
   }
 
   /** `syncBusy` of schedule.projection.ts, on the in-memory busy list. */
   private syncBusy(providerId: string, a: AppointmentRow, old: { status: string | null; start: number | null; end: number | null }): void {
     const wasLive = old.status !== null && isLive(old.status);
     const live = isLive(a.status);
+    const start = Date.parse(a.start_at);
+    const end = Date.parse(a.end_at);
+    const moved = old.start !== null && old.end !== null && (old.start !== start || old.end !== end);
+    const occupied = (from: number, to: number) =>
+      occupiedOf({ appointmentId: a.id, serviceId: a.service_id, start: from, end: to, bufferBeforeMinutes: a.buffer_before_minutes, bufferAfterMinutes: a.buffer_after_minutes, capacity: a.capacity });
+    if (wasLive && (!live || moved) && old.start !== null && old.end !== null) this.changes?.availability(providerId, occupied(old.start, old.end));
     if (!live) {
       if (wasLive) this.changeBusy(providerId, a.id, undefined);
       return;
     }
-    const start = Date.parse(a.start_at);
-    const end = Date.parse(a.end_at);
-    const moved = old.start !== null && old.end !== null && (old.start !== start || old.end !== end);
     if (wasLive && !moved) return;
+    this.changes?.availability(providerId, occupied(start, end));
     const next = busyEntryOf(a, start, end);
     requireStorable('busy interval', next.from, next.to);
     this.guard(providerId, next);
@@ -604,6 +684,10 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
    * occupied range overlaps outside the session. The row's own current version never counts.
    */
   private guard(providerId: string, next: BusyEntry): void {
+    if (this.probe !== null) {
+      this.probe.push({ providerId, entry: next });
+      return;
+    }
     const rows = this.busy.get(providerId);
     let taken = 0;
     rows?.forEach((other) => {
