@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { bookingIds } from '../src/commands/ids';
 import { type CommandContext, ProviderCommandHandler } from '../src/commands/provider-command-handler';
+import { AdvisoryStreamTurns } from '../src/commands/stream-turns';
 import { PostgresSnapshotStore } from '../src/commands/snapshot-store';
 import { type OpenedDatabase, openDatabase } from '../src/db/database';
 import { DomainError } from '../src/domain/errors';
@@ -93,11 +94,13 @@ function oursContender(db: BenchDatabase, processes: 1 | 2): Contender {
     name: processes === 1 ? 'ours1' : 'ours2',
     label: processes === 1 ? 'ours, 1 process' : 'ours, 2 processes',
     async open() {
-      const apps: Array<{ opened: OpenedDatabase; store: PostgresEventStore; handler: ProviderCommandHandler }> = [];
+      const apps: Array<{ opened: OpenedDatabase; store: PostgresEventStore; turns: AdvisoryStreamTurns; handler: ProviderCommandHandler }> = [];
       for (let i = 0; i < processes; i++) {
         const opened = await openDatabase({ databaseUrl: db.url, poolSize: CLIENTS / processes });
         const store = new PostgresEventStore(opened.pool);
-        apps.push({ opened, store, handler: new ProviderCommandHandler(store, new PostgresSnapshotStore(opened.db), logger) });
+        // As the app wires it on PostgreSQL (src/app.ts).
+        const turns = new AdvisoryStreamTurns(db.url);
+        apps.push({ opened, store, turns, handler: new ProviderCommandHandler(store, new PostgresSnapshotStore(opened.db), logger, { streamTurns: turns }) });
       }
       const first = apps[0] as (typeof apps)[number];
       // The load balancer: clients 0..7 on the first process, 8..15 on the second.
@@ -165,6 +168,7 @@ function oursContender(db: BenchDatabase, processes: 1 | 2): Contender {
         async close() {
           for (const app of apps) {
             await app.store.close();
+            await app.turns.close();
             await app.opened.close();
           }
         },

@@ -18,6 +18,7 @@ import { createMetrics } from './metrics';
 import type { Runtime } from './runtime';
 import { resolveJwtSecret } from './secrets';
 import { ProviderCommandHandler } from './commands/provider-command-handler';
+import { AdvisoryStreamTurns } from './commands/stream-turns';
 import { PostgresSnapshotStore } from './commands/snapshot-store';
 import { createReadSide } from './projections/read-side';
 import { attachWebSocketServer } from './http/websocket';
@@ -46,8 +47,12 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
     cleanups.unshift(() => eventStore.close());
 
     const readSide = createReadSide({ pool: database.pool, db: database.db, eventStore, logger, metrics, runProjections: config.runProjections });
+    // Several processes may share a PostgreSQL database: contended streams take turns across them.
+    const streamTurns = config.databaseUrl ? new AdvisoryStreamTurns(config.databaseUrl) : undefined;
+    if (streamTurns) cleanups.unshift(() => streamTurns.close());
     const commands = new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(database.db), logger.child({ module: 'commands' }), {
       onRetry: () => metrics.commandRetries.inc(),
+      ...(streamTurns ? { streamTurns } : {}),
     });
     const runtime: Runtime = {
       config,

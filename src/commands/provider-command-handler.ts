@@ -53,6 +53,7 @@ import { bookingIds } from './ids';
 import { KeyedMutex } from './keyed-mutex';
 import { SNAPSHOT_SCHEMA_VERSION, decodeArchivedAppointment, decodeArchivedIdempotency, decodeFingerprints, decodeState, encodeSnapshot } from './snapshot-codec';
 import type { SnapshotStore } from './snapshot-store';
+import type { StreamTurns } from './stream-turns';
 
 export interface CommandContext {
   readonly actor: { readonly id: string; readonly role: ActorRole };
@@ -80,6 +81,12 @@ export interface CommandResult {
 
 export interface ProviderCommandHandlerOptions {
   readonly maxAttempts?: number;
+  /**
+   * Fair turns on streams other processes write too (stream-turns.ts): after a conflict on a stream,
+   * its turns run inside `streamTurns.hold` for `contendedMs` (default 5000). None: optimistic only.
+   */
+  readonly streamTurns?: StreamTurns;
+  readonly contendedMs?: number;
   readonly snapshotEvery?: number;
   /** How many provider states to keep in memory. */
   readonly cacheSize?: number;
@@ -149,6 +156,8 @@ export class ProviderCommandHandler {
   private readonly maxBatchSize: number;
   /** Commands per stream waiting for the stream's next turn (a turn is already scheduled for them). */
   private readonly queued = new Map<string, Queued[]>();
+  /** Streams another process wrote under our feet lately: until when their turns are held. */
+  private readonly contended = new Map<string, number>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -185,13 +194,21 @@ export class ProviderCommandHandler {
       this.queued.set(stream, waiting.slice(batch.length));
       void this.mutex.run(stream, () => this.runTurn(stream));
     }
-    try {
+    const turn = async (held: boolean): Promise<void> => {
       if (batch.length === 1) {
         const only = batch[0] as Queued;
-        only.resolve(await this.handleExclusively(stream, only.command, only.context));
+        only.resolve(await this.handleExclusively(stream, only.command, only.context, held));
       } else {
-        await this.handleBatch(stream, batch);
+        await this.handleBatch(stream, batch, held);
       }
+    };
+    try {
+      if (this.isContended(stream)) {
+        await this.hold(stream, async () => {
+          await this.catchUpCached(stream);
+          await turn(true);
+        });
+      } else await turn(false);
     } catch (err) {
       // Settles whoever is still waiting (a settled promise ignores it): an infrastructure failure
       // of the batch's append is every member's answer.
@@ -208,7 +225,32 @@ export class ProviderCommandHandler {
     });
   }
 
-  private async handleExclusively(stream: string, command: ProviderCommand, context: CommandContext): Promise<CommandResult> {
+  private isContended(stream: string): boolean {
+    const until = this.contended.get(stream);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.contended.delete(stream);
+    return false;
+  }
+
+  /** Another process appended to `stream` first: hold its turns for a while (see StreamTurns). */
+  private conflicted(stream: string): void {
+    if (this.options.streamTurns) this.contended.set(stream, Date.now() + (this.options.contendedMs ?? 5000));
+  }
+
+  /** The other process likely wrote since our last look: start the held turn from the stream's tail. */
+  private async catchUpCached(stream: string): Promise<void> {
+    const cached = this.cache.get(stream);
+    if (cached) this.remember(stream, await this.catchUp(stream, cached));
+  }
+
+  private hold<T>(stream: string, turn: () => Promise<T>): Promise<T> {
+    const turns = this.options.streamTurns;
+    return turns ? turns.hold(stream, turn) : turn();
+  }
+
+  /** `held`: this runs inside the stream's turn (StreamTurns); after a conflict outside one, the retries go inside one. */
+  private async handleExclusively(stream: string, command: ProviderCommand, context: CommandContext, held: boolean): Promise<CommandResult> {
     const deciderContext: DeciderContext = { now: context.now, actor: context.actor };
     // A cached state may be behind the store (another process appended since). An append detects
     // that by its expected revision; a refusal or a no-op appends nothing, so before answering one
@@ -246,6 +288,14 @@ export class ProviderCommandHandler {
         return { state: appended.loaded.state, events: appended.events, revision: result.nextExpectedRevision, position: result.position };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
+        this.conflicted(stream);
+        if (!held && this.options.streamTurns) {
+          this.options.onRetry?.();
+          return this.hold(stream, async () => {
+            await this.catchUpCached(stream);
+            return this.handleExclusively(stream, command, context, true);
+          });
+        }
         if (attempt >= this.maxAttempts) {
           throw new DomainError('CONCURRENCY_CONFLICT', `The schedule changed ${attempt} times while this command was decided; try again`, {
             attempts: attempt,
@@ -268,7 +318,7 @@ export class ProviderCommandHandler {
    * nothing of ours was written: fold what is stored and decide again). Wrong expected revision:
    * another process got in first; see below.
    */
-  private async handleBatch(stream: string, batch: readonly Queued[]): Promise<void> {
+  private async handleBatch(stream: string, batch: readonly Queued[], held: boolean): Promise<void> {
     let verified = !this.cache.has(stream);
     let loaded = await this.load(stream, batch.map((q) => ({ command: q.command, actorId: q.context.actor.id })));
     for (let pass = 1; ; pass++) {
@@ -332,6 +382,7 @@ export class ProviderCommandHandler {
             : await this.eventStore.readStream(stream, { fromRevision: loaded.revision + 1, maxCount: events.length });
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
+        this.conflicted(stream);
         // Another process wrote to the stream. Deciding the whole batch again would leave the door
         // open for as long as the batch takes to decide, and a process that keeps writing would keep
         // getting in first. So the oldest command goes on alone, on the caught-up state (one decision:
@@ -341,7 +392,7 @@ export class ProviderCommandHandler {
         const [head, ...rest] = batch as [Queued, ...Queued[]];
         this.requeueFirst(stream, rest);
         try {
-          head.resolve(await this.handleExclusively(stream, head.command, head.context));
+          head.resolve(await this.handleExclusively(stream, head.command, head.context, held));
         } catch (headErr) {
           head.reject(headErr);
         }
