@@ -102,7 +102,7 @@ interface StoreSession {
   close(): Promise<void>;
 }
 
-type StoreName = 'ours' | 'emmett';
+type StoreName = 'ours' | 'emmett' | 'nodeFloor';
 
 interface StoreContender {
   readonly name: StoreName;
@@ -176,6 +176,47 @@ function emmettContender(db: BenchDatabase): StoreContender {
         },
         async close() {
           await store.close();
+          await pool.end();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The floor again, from Node: the same one-row INSERT as pgbench's, sent by node-postgres (a named
+ * prepared statement, a pool like the stores'), into the floor's table. What any event store written
+ * in Node pays before doing anything of its own; one event per append only.
+ */
+function nodeFloorContender(db: BenchDatabase): StoreContender {
+  return {
+    name: 'nodeFloor',
+    label: 'Node floor (node-postgres, one-row INSERT)',
+    async open(poolSize) {
+      const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
+      pool.on('error', () => undefined);
+      return {
+        async append(stream, events) {
+          const e = events[0] as BenchEvent;
+          await pool.query({
+            name: 'floor',
+            text: 'INSERT INTO append_floor (stream, data) VALUES ($1, $2::jsonb)',
+            values: [stream, JSON.stringify({ data: e.data, metadata: e.metadata })],
+          });
+        },
+        async countEvents() {
+          const r = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM append_floor');
+          return Number(r.rows[0]?.n ?? 0);
+        },
+        async streamLengths(streams) {
+          const rows = await pool.query<{ stream: string; n: string }>(
+            'SELECT stream, count(*)::text AS n FROM append_floor WHERE stream = ANY($1::text[]) GROUP BY stream',
+            [streams],
+          );
+          // One row per append: the row count is the length.
+          return new Map(rows.rows.map((r) => [r.stream, { rows: Number(r.n), recorded: Number(r.n) }]));
+        },
+        async close() {
           await pool.end();
         },
       };
@@ -423,7 +464,7 @@ export const benchmark: Benchmark = {
       floor = new PgbenchFloor(floorDb);
       await floor.prepare();
 
-      const stores = [oursContender(oursDb), emmettContender(emmettDb)];
+      const stores = [oursContender(oursDb), emmettContender(emmettDb), nodeFloorContender(floorDb)];
       ctx.log(`event data ${DATA_BYTES} B + metadata ${METADATA_BYTES} B; ${ctx.rounds} round(s) of ${measureMs} ms per measurement`);
 
       for (let r = 0; r < ctx.rounds; r++) {
@@ -433,7 +474,9 @@ export const benchmark: Benchmark = {
           // Every contender at this concurrency, back to back, in an order that rotates each round.
           type Step = { kind: 'floor' } | { kind: 'store'; contender: StoreContender; events: number };
           const steps: Step[] = [{ kind: 'floor' }];
-          for (const events of EVENTS_PER_APPEND) for (const contender of stores) steps.push({ kind: 'store', contender, events });
+          for (const events of EVENTS_PER_APPEND) {
+            for (const contender of stores) if (contender.name !== 'nodeFloor' || events === 1) steps.push({ kind: 'store', contender, events });
+          }
           const offset = r % steps.length;
           const ordered = [...steps.slice(offset), ...steps.slice(0, offset)];
           for (const step of ordered) {
@@ -461,6 +504,9 @@ export const benchmark: Benchmark = {
     for (const writers of WRITER_COUNTS) {
       const floorTps = rounds.map((r) => (r.floor[writers] as FloorMeasured).tps);
       storeRows.push([writers, 1, 'pgbench floor (one-row INSERT)', medianOf(floorTps), medianOf(floorTps), '—', `${medianOf(rounds.map((r) => (r.floor[writers] as FloorMeasured).latencyAvgMs), 3)} (avg)`]);
+      const nodeFloors = rounds.map((r) => (r.stores[caseKey(writers, 1)] as Record<StoreName, Measured>).nodeFloor);
+      storeRows.push([writers, 1, 'Node floor (same INSERT, node-postgres)', medianOf(nodeFloors.map((m) => m.appendsPerSec)), medianOf(nodeFloors.map((m) => m.eventsPerSec)), medianOf(nodeFloors.map((m) => m.p50), 2), medianOf(nodeFloors.map((m) => m.p99), 2)]);
+      const nodeVsPgbench = medianOf(rounds.map((r) => (r.stores[caseKey(writers, 1)] as Record<StoreName, Measured>).nodeFloor.appendsPerSec / (r.floor[writers] as FloorMeasured).tps), 2);
       for (const events of EVENTS_PER_APPEND) {
         const key = caseKey(writers, events);
         for (const name of ['ours', 'emmett'] as const) {
@@ -480,7 +526,8 @@ export const benchmark: Benchmark = {
           return s.ours.appendsPerSec / s.emmett.appendsPerSec;
         }), 2);
         const vsFloor = medianOf(rounds.map((r) => (r.stores[key] as Record<StoreName, Measured>).ours.appendsPerSec / (r.floor[writers] as FloorMeasured).tps), 2);
-        ratioRows.push([writers, events, `${vsEmmett}×`, `${vsFloor}×`]);
+        const vsNodeFloor = medianOf(rounds.map((r) => (r.stores[key] as Record<StoreName, Measured>).ours.appendsPerSec / (r.stores[caseKey(writers, 1)] as Record<StoreName, Measured>).nodeFloor.appendsPerSec), 2);
+        ratioRows.push([writers, events, `${vsEmmett}×`, `${vsFloor}×`, `${vsNodeFloor}×`, `${nodeVsPgbench}×`]);
         targets.push({ label: `ours / Emmett, ${writers} writer(s), ${events} event(s)/append (appends/s)`, measured: vsEmmett, op: '>=', target: TARGET_VS_EMMETT, unit: '×' });
         targets.push({ label: `ours / pgbench floor, ${writers} writer(s), ${events} event(s)/append (appends/s vs one-row tps)`, measured: vsFloor, op: '>=', target: TARGET_VS_FLOOR, unit: '×' });
       }
@@ -495,7 +542,7 @@ export const benchmark: Benchmark = {
         },
         {
           title: 'Ratios (per round, then the median)',
-          columns: ['writers', 'events/append', 'ours / Emmett', 'ours / pgbench floor'],
+          columns: ['writers', 'events/append', 'ours / Emmett', 'ours / pgbench floor', 'ours / Node floor', 'Node floor / pgbench floor'],
           rows: ratioRows,
         },
       ],
@@ -506,6 +553,7 @@ export const benchmark: Benchmark = {
         'Ours runs with its defaults: at most 4 append transactions in flight per process; appends that arrive while all 4 are busy go together in one es_append_batch call (one transaction, each append with its own outcome). With 1 writer that never happens; with 16 it does, so there one commit can carry several appends. Emmett runs each append as its own transaction (BEGIN; emt_append_to_stream; COMMIT).',
         `Floor: pgbench -n -M prepared -c C -j min(C,2), one INSERT of a ${Buffer.byteLength(JSON.stringify({ data: SAMPLE.data, metadata: SAMPLE.metadata }))} B jsonb row (bigserial id, text stream, jsonb data) per transaction; its row count is checked against the transactions it reports.`,
         'The ours/pgbench ratio compares appends/s with the floor\'s one-row transactions/s at the same concurrency, also for 10 events per append (one append = one transaction either way, but ours then writes 10 rows).',
+        'Node floor: the same one-row INSERT (the same payload, table and database as pgbench\'s) sent from Node by node-postgres through a pool of the stores\' size, measured like a store (closed loop, warm-up, verified row counts). It shows how much of the gap to pgbench any Node client pays before an event store does anything; ours / Node floor compares with it as ours / pgbench floor does with pgbench.',
         'Contenders run back to back within each round, in an order rotated every round; ratios are computed per round and the median is reported.',
       ],
       details: { rounds, dataBytes: DATA_BYTES, metadataBytes: METADATA_BYTES, poolSize: WRITER_COUNTS.map((w) => ({ writers: w, pool: poolSizeFor(w) })) },

@@ -26,6 +26,7 @@ import { DateTime } from 'luxon';
 import type { SqlExecutor } from '../../db/sql';
 import type { ProjectedEvent } from '../events';
 import type { Projection } from '../engine/projection';
+import { type Write, writeTogether } from '../engine/set-sql';
 import { AnalyticsRebuilder } from './analytics.rebuild';
 
 export const ANALYTICS_PROJECTION = 'analytics';
@@ -37,6 +38,9 @@ export function localDateOf(instant: number, timeZone: string): string {
 }
 
 export const minutesBetween = (start: string, end: string): number => Math.max(0, Math.round((Date.parse(end) - Date.parse(start)) / 60_000));
+
+/** The (provider, service, date) keys of a batch's aggregates, from its one JSON parameter. */
+const TOUCHED_KEYS = `json_to_recordset($?::json) AS k(provider_id text, service_id text, date date)`;
 
 /** What one batch touched (aggregates to recompute) and the zones it looked up. */
 export class AnalyticsBatch {
@@ -65,14 +69,23 @@ export class AnalyticsBatch {
 
   /** Recompute every touched aggregate from the facts. */
   async finish(): Promise<void> {
+    await writeTogether(this.tx, [this.clearWrite()]);
+    await this.refill();
+  }
+
+  /** The touched aggregates deleted, as a write that may go with others (writeTogether); null when none. */
+  clearWrite(): Write | null {
+    if (this.touched.size === 0) return null;
+    return {
+      sql: `DELETE FROM rm_daily_stats s USING ${TOUCHED_KEYS}
+             WHERE s.provider_id = k.provider_id AND s.service_id = k.service_id AND s.date = k.date`,
+      value: this.keysJson(),
+    };
+  }
+
+  /** The touched aggregates computed from the facts, in a statement after `clearWrite`'s. */
+  async refill(): Promise<void> {
     if (this.touched.size === 0) return;
-    const keys = [...this.touched.values()];
-    const params = [keys.map((k) => k.providerId), keys.map((k) => k.serviceId), keys.map((k) => k.date)];
-    await this.tx.query(
-      `DELETE FROM rm_daily_stats s USING unnest($1::text[], $2::text[], $3::date[]) AS k(provider_id, service_id, date)
-        WHERE s.provider_id = k.provider_id AND s.service_id = k.service_id AND s.date = k.date`,
-      params,
-    );
     await this.tx.query(
       `INSERT INTO rm_daily_stats (provider_id, date, service_id, booked, cancelled, late_cancelled, no_shows, completed, booked_minutes, revenue)
        SELECT a.provider_id, a.local_date, a.service_id,
@@ -89,11 +102,15 @@ export class AnalyticsBatch {
                                    AND b.status <> 'CANCELLED' AND b.price_currency IS NOT NULL
                                  GROUP BY b.price_currency) r), '{}'::jsonb)
          FROM rm_analytics_appointments a
-         JOIN unnest($1::text[], $2::text[], $3::date[]) AS k(provider_id, service_id, date)
+         JOIN ${TOUCHED_KEYS.replace('$?', '$1')}
            ON a.provider_id = k.provider_id AND a.service_id = k.service_id AND a.local_date = k.date
         GROUP BY a.provider_id, a.local_date, a.service_id`,
-      params,
+      [this.keysJson()],
     );
+  }
+
+  private keysJson(): string {
+    return JSON.stringify([...this.touched.values()].map((k) => ({ provider_id: k.providerId, service_id: k.serviceId, date: k.date })));
   }
 }
 

@@ -15,6 +15,7 @@ import type { ProjectedEvent } from '../events';
 import { type ProjectionRebuilder, RebuildRefusal } from '../engine/projection';
 import { Layered, type PageLayer, requireStorable } from '../engine/rebuild-support';
 import { AnalyticsBatch, localDateOf, minutesBetween, recomputeAllDailyStats, redate } from './analytics.projection';
+import { type Write, fetchTogether, upsertWrite, writeTogether } from '../engine/set-sql';
 
 interface FactRow {
   appointment_id: string;
@@ -45,15 +46,7 @@ const STATUS_OF = {
 
 const isLive = (status: string): boolean => status === 'PENDING' || status === 'CONFIRMED';
 
-async function upsertFacts(tx: SqlExecutor, facts: readonly FactRow[]): Promise<void> {
-  if (facts.length === 0) return;
-  await tx.query(
-    `INSERT INTO rm_analytics_appointments (${FACT_COLUMNS.join(', ')})
-     SELECT ${FACT_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::rm_analytics_appointments, $1::json)
-     ON CONFLICT (appointment_id) DO UPDATE SET ${FACT_COLUMNS.filter((c) => c !== 'appointment_id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
-    [JSON.stringify(facts)],
-  );
-}
+const factsWrite = (facts: readonly FactRow[]): Write | null => upsertWrite('rm_analytics_appointments', 'appointment_id', FACT_COLUMNS, facts);
 
 const HOUR_MS = 3_600_000;
 const PLAIN_YEARS = { from: Date.parse('0001-01-01T00:00:00.000Z'), to: Date.parse('9999-12-31T23:59:59.999Z') };
@@ -132,8 +125,8 @@ export class AnalyticsRebuilder implements ProjectionRebuilder {
     for (const id of this.dirty.facts) {
       for (const fact of [before.get(id), this.facts.get(id)]) if (fact !== undefined) batch.touch(fact.provider_id, fact.service_id, fact.local_date);
     }
-    await this.write(tx, false);
-    await batch.finish();
+    await writeTogether(tx, [...this.pendingWrites(), batch.clearWrite()]);
+    await batch.refill();
   }
 
   async applyBatch(tx: SqlExecutor, events: readonly ProjectedEvent[]): Promise<void> {
@@ -146,7 +139,7 @@ export class AnalyticsRebuilder implements ProjectionRebuilder {
       const fact = this.facts.get(id);
       if (fact !== undefined && !isLive(fact.status)) ended.push(fact);
     }
-    await upsertFacts(tx, ended);
+    await writeTogether(tx, [factsWrite(ended)]);
     this.page.ended = ended.map((f) => f.appointment_id);
     if (this.written !== 'all') for (const id of this.page.ended) this.written.add(id);
   }
@@ -178,33 +171,27 @@ export class AnalyticsRebuilder implements ProjectionRebuilder {
   }
 
   async flush(inTransaction: (work: (tx: SqlExecutor) => Promise<void>) => Promise<void>): Promise<void> {
-    await inTransaction((tx) => this.write(tx, true));
+    await inTransaction(async (tx) => {
+      await writeTogether(tx, this.pendingWrites());
+      await recomputeAllDailyStats(tx);
+    });
     if (this.written !== 'all') for (const id of this.dirty.facts) this.written.add(id);
     this.dirty = { providers: new Set(), facts: new Set() };
   }
 
-  /** What changed since the last flush; with `recomputeAll`, every aggregate from the facts. */
-  private async write(tx: SqlExecutor, recomputeAll: boolean): Promise<void> {
+  /** What changed since the last flush: zones and facts (different tables, so one statement). */
+  private pendingWrites(): Array<Write | null> {
     const zones: Array<{ provider_id: string; time_zone: string }> = [];
     for (const id of this.dirty.providers) {
       const row = this.zones.get(id);
       if (row) zones.push({ provider_id: id, time_zone: row.time_zone });
-    }
-    if (zones.length > 0) {
-      await tx.query(
-        `INSERT INTO rm_analytics_providers (provider_id, time_zone)
-         SELECT provider_id, time_zone FROM json_populate_recordset(NULL::rm_analytics_providers, $1::json)
-         ON CONFLICT (provider_id) DO UPDATE SET time_zone = EXCLUDED.time_zone`,
-        [JSON.stringify(zones)],
-      );
     }
     const facts: FactRow[] = [];
     for (const id of this.dirty.facts) {
       const fact = this.facts.get(id);
       if (fact) facts.push(fact);
     }
-    await upsertFacts(tx, facts);
-    if (recomputeAll) await recomputeAllDailyStats(tx);
+    return [upsertWrite('rm_analytics_providers', 'provider_id', ['provider_id', 'time_zone'], zones), factsWrite(facts)];
   }
 
   private async read(tx: SqlExecutor, events: readonly ProjectedEvent[]): Promise<void> {
@@ -218,18 +205,13 @@ export class AnalyticsRebuilder implements ProjectionRebuilder {
         if (!this.facts.has(id) && (written === 'all' || written.has(id))) ids.add(id);
       }
     }
-    if (providers.size > 0) {
-      for (const id of providers) this.zones.base.set(id, null);
-      const r = await tx.query<{ provider_id: string; time_zone: string }>(
-        `SELECT provider_id, time_zone FROM rm_analytics_providers WHERE provider_id = ANY ($1::text[])`,
-        [[...providers]],
-      );
-      for (const row of r.rows) this.zones.base.set(row.provider_id, { time_zone: row.time_zone });
-    }
-    if (ids.size > 0) {
-      const r = await tx.query<{ r: FactRow }>(`SELECT to_jsonb(t) AS r FROM rm_analytics_appointments t WHERE appointment_id = ANY ($1::text[])`, [[...ids]]);
-      for (const row of r.rows) this.facts.base.set(row.r.appointment_id, row.r);
-    }
+    const [zones, facts] = (await fetchTogether(tx, [
+      { table: 'rm_analytics_providers', key: 'provider_id', ids: [...providers] },
+      { table: 'rm_analytics_appointments', key: 'appointment_id', ids: [...ids] },
+    ])) as [Array<{ provider_id: string; time_zone: string }>, FactRow[]];
+    for (const id of providers) this.zones.base.set(id, null);
+    for (const row of zones) this.zones.base.set(row.provider_id, { time_zone: row.time_zone });
+    for (const row of facts) this.facts.base.set(row.appointment_id, row);
   }
 
   /** One event, as applyEvent in analytics.projection.ts applies it. */

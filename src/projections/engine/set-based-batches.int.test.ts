@@ -5,6 +5,7 @@
  * change-feed messages the event-by-event path leaves.
  */
 import { type SqlPool, inTransaction } from '../../db/sql';
+import { type RecordedEvent, comparePositions } from '../../events/event-store';
 import { testBackends } from '../../../test/support/test-database';
 import { mulberry32 } from '../../../test/support/seeded-random';
 import { oddHistories } from '../__tests__/odd-histories';
@@ -58,8 +59,15 @@ for (const backend of testBackends()) {
       expect(history.accepted).toBeGreaterThan(100);
       const { a, odd, breaching } = oddHistories();
       for (const [providerId, events] of odd) await f.append(providerId, events);
-      await f.append(a.providerId, breaching);
-      const events = decodeAll(await f.store.readAll({ fromPosition: 'start', maxCount: 100_000, filter: PROVIDER_FILTER }), f.logger);
+      const last = await f.append(a.providerId, breaching);
+      // Events become readable once every older transaction in the cluster ended (other suites run
+      // beside this one): read until the last one appended is there.
+      let recorded: RecordedEvent[] = [];
+      for (let tries = 0; !recorded.some((e) => comparePositions(e.position, last.position) === 0); tries++) {
+        if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        recorded = await f.store.readAll({ fromPosition: 'start', maxCount: 100_000, filter: PROVIDER_FILTER });
+      }
+      const events = decodeAll(recorded, f.logger);
 
       const random = mulberry32(backend === 'postgres' ? 7 : 8);
       const cuts = [[1], [500], Array.from({ length: 40 }, () => 1 + Math.floor(random() * 60))];

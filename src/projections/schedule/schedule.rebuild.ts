@@ -20,6 +20,7 @@ import type { SqlExecutor } from '../../db/sql';
 import type { ProviderEvent } from '../../events/provider-events';
 import type { ProjectedEvent } from '../events';
 import { Layered, type PageLayer, requireStorable } from '../engine/rebuild-support';
+import { type Write, deleteWrite, fetchTogether, upsertWrite, writeTogether } from '../engine/set-sql';
 import { type ChangeCollector, type ProjectionRebuilder, RebuildRefusal } from '../engine/projection';
 import { isLiveStatus, occupiedOf } from './busy-intervals';
 
@@ -140,25 +141,6 @@ const BUSY_COLUMNS = ['appointment_id', 'provider_id', 'service_id', 'start_at',
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Rows of `table` whose `key` is one of `ids`, as JSON objects keyed by column. */
-async function fetchRows<T>(tx: SqlExecutor, table: string, key: string, ids: readonly string[]): Promise<T[]> {
-  if (ids.length === 0) return [];
-  const r = await tx.query<{ r: T }>(`SELECT to_jsonb(t) AS r FROM ${table} t WHERE ${key} = ANY ($1::text[])`, [ids]);
-  return r.rows.map((row) => row.r);
-}
-
-/** Insert `rows` (complete rows, as JSON objects), replacing any row with the same `key`. */
-async function upsertRows(tx: SqlExecutor, table: string, key: string, columns: readonly string[], rows: readonly object[]): Promise<void> {
-  if (rows.length === 0) return;
-  const set = columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
-  await tx.query(
-    `INSERT INTO ${table} (${columns.join(', ')})
-     SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1::json)
-     ON CONFLICT (${key}) DO UPDATE SET ${set}`,
-    [JSON.stringify(rows)],
-  );
-}
-
 const MINUTE_MS = 60_000;
 /** The largest instant a JavaScript Date holds: busy-intervals.ts clamps occupied ranges to it. */
 const MAX_MS = 8.64e15;
@@ -214,6 +196,23 @@ const busyRowJson = (providerId: string, b: BusyEntry): object => ({
 });
 
 const isLive = (status: string): boolean => isLiveStatus(status);
+
+/**
+ * Busy rows inserted in the given order. `seatTriggerOff` only on a rebuild's private copy (switching
+ * it off takes the table's strongest lock): the seat trigger would count each row's session once
+ * more, and the fold already checked every row, at its step, by the trigger's very rule. The exclusion
+ * constraint stays on and checks again.
+ */
+async function insertBusy(tx: SqlExecutor, rows: readonly object[], seatTriggerOff: boolean): Promise<void> {
+  if (rows.length === 0) return;
+  if (seatTriggerOff) await tx.query(`ALTER TABLE rm_busy_intervals DISABLE TRIGGER ${SEAT_TRIGGER}`);
+  await tx.query(
+    `INSERT INTO rm_busy_intervals (${BUSY_COLUMNS.join(', ')})
+     SELECT ${BUSY_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::rm_busy_intervals, $1::json) WITH ORDINALITY AS r ORDER BY r.ordinality`,
+    [JSON.stringify(rows)],
+  );
+  if (seatTriggerOff) await tx.query(`ALTER TABLE rm_busy_intervals ENABLE TRIGGER ${SEAT_TRIGGER}`);
+}
 
 export class ScheduleRebuilder implements ProjectionRebuilder {
   /** Layers changed by the current page. */
@@ -282,9 +281,10 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
     for (const e of events) this.apply(e);
     this.finishTouched();
     this.commit();
-    const { rows, busy } = this.pendingWrites(false);
-    await rows(tx);
-    await busy(tx);
+    const { rows, gone, inserts } = this.pendingWrites();
+    // The busy rows that go out with the other rows (another table), then the new ones after them.
+    await writeTogether(tx, [...rows, deleteWrite('rm_busy_intervals', 'appointment_id', gone)]);
+    await insertBusy(tx, inserts, false);
   }
 
   async applyBatch(tx: SqlExecutor, events: readonly ProjectedEvent[]): Promise<void> {
@@ -300,7 +300,7 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
       const a = this.appointments.get(id);
       if (a !== undefined && !isLive(a.status)) ended.push(a);
     }
-    await upsertRows(tx, 'rm_appointments', 'id', APPOINTMENT_COLUMNS, ended);
+    await writeTogether(tx, [upsertWrite('rm_appointments', 'id', APPOINTMENT_COLUMNS, ended)]);
     this.page.ended = ended.map((a) => a.id);
     if (this.written !== 'all') for (const id of this.page.ended) this.written.add(id);
   }
@@ -331,20 +331,28 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
   }
 
   async flush(inTransaction: (work: (tx: SqlExecutor) => Promise<void>) => Promise<void>): Promise<void> {
-    // The seat trigger would count each row's session once more: `guard` already checked every row,
-    // at its step, by the trigger's very rule. (The exclusion constraint stays on and checks again.)
-    // Only here, on the rebuild's private copy: switching it off takes the table's strongest lock.
-    const { rows, busy } = this.pendingWrites(true);
-    // Two tables, two transactions side by side.
-    await Promise.all([inTransaction(rows), inTransaction(busy)]);
+    const { rows, gone, inserts } = this.pendingWrites();
+    // The rows and the busy list, two transactions side by side.
+    await Promise.all([
+      inTransaction((tx) => writeTogether(tx, rows)),
+      inTransaction(async (tx) => {
+        await writeTogether(tx, [deleteWrite('rm_busy_intervals', 'appointment_id', gone)]);
+        await insertBusy(tx, inserts, true);
+      }),
+    ]);
     if (this.written !== 'all') for (const id of this.dirty.appointments) this.written.add(id);
     this.dirty = { providers: new Set(), services: new Set(), overrides: new Set(), appointments: new Set() };
     this.busyChanges = new Map();
     this.busyTableEmpty = false;
   }
 
-  /** The statements that write what changed since the last flush: the rows, and the busy list. */
-  private pendingWrites(seatTriggerOff: boolean): { rows: (tx: SqlExecutor) => Promise<void>; busy: (tx: SqlExecutor) => Promise<void> } {
+  /**
+   * What changed since the last flush: the rows to write, and of the busy list the rows that go out
+   * and the final rows to insert after that, in the order of their last change: each meets only rows
+   * the event-by-event path also had at that step (or fewer), so the guards accept them as they
+   * accepted them then.
+   */
+  private pendingWrites(): { rows: Array<Write | null>; gone: string[]; inserts: object[] } {
     const present = <T extends object>(map: Layered<T | null>, ids: Set<string>): T[] => {
       const rows: T[] = [];
       for (const id of ids) {
@@ -353,18 +361,15 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
       }
       return rows;
     };
-    const rows = async (tx: SqlExecutor): Promise<void> => {
-      await upsertRows(tx, 'rm_providers', 'id', PROVIDER_COLUMNS, present(this.providers, this.dirty.providers));
-      await upsertRows(tx, 'rm_services', 'id', SERVICE_COLUMNS, present(this.services, this.dirty.services));
-      const removed = [...this.dirty.overrides].filter((id) => (this.overrides.get(id) ?? null) === null);
-      if (removed.length > 0) await tx.query(`DELETE FROM rm_schedule_overrides WHERE id = ANY ($1::text[])`, [removed]);
-      await upsertRows(tx, 'rm_schedule_overrides', 'id', OVERRIDE_COLUMNS, present(this.overrides, this.dirty.overrides));
-      await upsertRows(tx, 'rm_appointments', 'id', APPOINTMENT_COLUMNS, present(this.appointments, this.dirty.appointments));
-    };
-
-    // Busy rows: what changed goes out, then the final rows come in, in the order of their last change:
-    // each meets only rows the event-by-event path also had at that step (or fewer), so the guards
-    // accept them as they accepted them then.
+    // Removed overrides and written ones are different rows: one statement can do both.
+    const removed = [...this.dirty.overrides].filter((id) => (this.overrides.get(id) ?? null) === null);
+    const rows = [
+      upsertWrite('rm_providers', 'id', PROVIDER_COLUMNS, present(this.providers, this.dirty.providers)),
+      upsertWrite('rm_services', 'id', SERVICE_COLUMNS, present(this.services, this.dirty.services)),
+      deleteWrite('rm_schedule_overrides', 'id', removed),
+      upsertWrite('rm_schedule_overrides', 'id', OVERRIDE_COLUMNS, present(this.overrides, this.dirty.overrides)),
+      upsertWrite('rm_appointments', 'id', APPOINTMENT_COLUMNS, present(this.appointments, this.dirty.appointments)),
+    ];
     const gone: string[] = [];
     const inserts: Array<{ rank: number; row: object }> = [];
     for (const [appointmentId, change] of this.busyChanges) {
@@ -373,19 +378,8 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
       if (change.flushed !== undefined) gone.push(appointmentId);
       if (now !== undefined) inserts.push({ rank: change.rank, row: busyRowJson(change.providerId, now) });
     }
-    const busy = async (tx: SqlExecutor): Promise<void> => {
-      if (gone.length > 0) await tx.query(`DELETE FROM rm_busy_intervals WHERE appointment_id = ANY ($1::text[])`, [gone]);
-      if (inserts.length === 0) return;
-      inserts.sort((a, b) => a.rank - b.rank);
-      if (seatTriggerOff) await tx.query(`ALTER TABLE rm_busy_intervals DISABLE TRIGGER ${SEAT_TRIGGER}`);
-      await tx.query(
-        `INSERT INTO rm_busy_intervals (${BUSY_COLUMNS.join(', ')})
-         SELECT ${BUSY_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::rm_busy_intervals, $1::json) WITH ORDINALITY AS r ORDER BY r.ordinality`,
-        [JSON.stringify(inserts.map((i) => i.row))],
-      );
-      if (seatTriggerOff) await tx.query(`ALTER TABLE rm_busy_intervals ENABLE TRIGGER ${SEAT_TRIGGER}`);
-    };
-    return { rows, busy };
+    inserts.sort((a, b) => a.rank - b.rank);
+    return { rows, gone, inserts: inserts.map((i) => i.row) };
   }
 
   // ---- reading what the page addresses and memory does not hold ----
@@ -429,10 +423,16 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
       for (const id of ids) map.base.set(id, null);
       for (const row of rows) map.base.set(row.id, row);
     };
-    fill(this.providers, providerIds, await fetchRows<ProviderRow>(tx, 'rm_providers', 'id', [...providerIds]));
-    fill(this.services, serviceIds, await fetchRows<ServiceRow>(tx, 'rm_services', 'id', [...serviceIds]));
-    fill(this.overrides, overrideIds, await fetchRows<OverrideRow>(tx, 'rm_schedule_overrides', 'id', [...overrideIds]));
-    for (const row of await fetchRows<AppointmentRow>(tx, 'rm_appointments', 'id', [...appointmentIds])) this.appointments.base.set(row.id, row);
+    const [providers, services, overrides, appointments] = (await fetchTogether(tx, [
+      { table: 'rm_providers', key: 'id', ids: [...providerIds] },
+      { table: 'rm_services', key: 'id', ids: [...serviceIds] },
+      { table: 'rm_schedule_overrides', key: 'id', ids: [...overrideIds] },
+      { table: 'rm_appointments', key: 'id', ids: [...appointmentIds] },
+    ])) as [ProviderRow[], ServiceRow[], OverrideRow[], AppointmentRow[]];
+    fill(this.providers, providerIds, providers);
+    fill(this.services, serviceIds, services);
+    fill(this.overrides, overrideIds, overrides);
+    for (const row of appointments) this.appointments.base.set(row.id, row);
     for (const id of busyProviders) this.busy.set(id, new Layered(this.track));
     return busyProviders;
   }
@@ -443,7 +443,8 @@ export class ScheduleRebuilder implements ProjectionRebuilder {
 
   /** The whole busy list of each of `providers`. */
   private async readBusyOf(tx: SqlExecutor, providers: Set<string>): Promise<void> {
-    this.holdBusy(await fetchRows<BusyDbRow>(tx, 'rm_busy_intervals', 'provider_id', [...providers]));
+    const [rows] = (await fetchTogether(tx, [{ table: 'rm_busy_intervals', key: 'provider_id', ids: [...providers] }])) as [BusyDbRow[]];
+    this.holdBusy(rows);
   }
 
   /**
