@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { bookingIds } from '../src/commands/ids';
 import { type CommandContext, ProviderCommandHandler } from '../src/commands/provider-command-handler';
 import { AdvisoryStreamTurns } from '../src/commands/stream-turns';
+import type { PgSqlPool } from '../src/db/pg-pool';
 import { PostgresSnapshotStore } from '../src/commands/snapshot-store';
 import { type OpenedDatabase, openDatabase } from '../src/db/database';
 import { DomainError } from '../src/domain/errors';
@@ -99,7 +100,7 @@ function oursContender(db: BenchDatabase, processes: 1 | 2): Contender {
         const opened = await openDatabase({ databaseUrl: db.url, poolSize: CLIENTS / processes });
         const store = new PostgresEventStore(opened.pool);
         // As the app wires it on PostgreSQL (src/app.ts).
-        const turns = new AdvisoryStreamTurns(db.url);
+        const turns = new AdvisoryStreamTurns(opened.pool as PgSqlPool);
         apps.push({ opened, store, turns, handler: new ProviderCommandHandler(store, new PostgresSnapshotStore(opened.db), logger, { streamTurns: turns }) });
       }
       const first = apps[0] as (typeof apps)[number];

@@ -19,6 +19,7 @@ import type { Runtime } from './runtime';
 import { resolveJwtSecret } from './secrets';
 import { ProviderCommandHandler } from './commands/provider-command-handler';
 import { AdvisoryStreamTurns } from './commands/stream-turns';
+import { PgSqlPool } from './db/pg-pool';
 import { PostgresSnapshotStore } from './commands/snapshot-store';
 import { createReadSide } from './projections/read-side';
 import { attachWebSocketServer } from './http/websocket';
@@ -48,7 +49,7 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
 
     const readSide = createReadSide({ pool: database.pool, db: database.db, eventStore, logger, metrics, runProjections: config.runProjections });
     // Several processes may share a PostgreSQL database: contended streams take turns across them.
-    const streamTurns = config.databaseUrl ? new AdvisoryStreamTurns(config.databaseUrl) : undefined;
+    const streamTurns = database.pool instanceof PgSqlPool ? new AdvisoryStreamTurns(database.pool) : undefined;
     if (streamTurns) cleanups.unshift(() => streamTurns.close());
     const commands = new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(database.db), logger.child({ module: 'commands' }), {
       onRetry: () => metrics.commandRetries.inc(),

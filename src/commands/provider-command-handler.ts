@@ -169,6 +169,11 @@ export class ProviderCommandHandler {
     this.snapshotEvery = options.snapshotEvery ?? 500;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 64);
+    // Not awaited (a constructor cannot): until it listens, this process holds a stream's turns
+    // only after a conflict of its own.
+    options.streamTurns?.listen((stream) => this.markContended(stream)).catch((err: unknown) => {
+      logger.warn({ err }, 'listening for contended streams failed; turns are held only after a conflict of this process');
+    });
   }
 
   handle(providerId: string, command: ProviderCommand, context: CommandContext): Promise<CommandResult> {
@@ -233,15 +238,36 @@ export class ProviderCommandHandler {
     return false;
   }
 
-  /** Another process appended to `stream` first: hold its turns for a while (see StreamTurns). */
-  private conflicted(stream: string): void {
-    if (this.options.streamTurns) this.contended.set(stream, Date.now() + (this.options.contendedMs ?? 5000));
+  /**
+   * Another process appended to `stream` first: every process holds its turns from now on (see
+   * StreamTurns), this one at once, the others when the announcement reaches them.
+   */
+  private contend(stream: string): void {
+    const turns = this.options.streamTurns;
+    if (!turns) return;
+    const fresh = !this.isContended(stream);
+    this.markContended(stream);
+    if (fresh) {
+      turns.announce(stream).catch((err: unknown) => this.logger.warn({ err, stream }, 'announcing a contended stream failed; the other processes hold its turns after their own conflict'));
+    }
+  }
+
+  /**
+   * Hold `stream`'s turns for a while longer. Refreshed by every sign of another writer (a conflict,
+   * an announcement, a held turn that found the stream moved on), so only a quiet other side lets the
+   * window lapse; were it to lapse while both still write, they would race again.
+   */
+  private markContended(stream: string): void {
+    this.contended.set(stream, Date.now() + (this.options.contendedMs ?? 5000));
   }
 
   /** The other process likely wrote since our last look: start the held turn from the stream's tail. */
   private async catchUpCached(stream: string): Promise<void> {
     const cached = this.cache.get(stream);
-    if (cached) this.remember(stream, await this.catchUp(stream, cached));
+    if (!cached) return;
+    const latest = await this.catchUp(stream, cached);
+    if (latest.revision !== cached.revision) this.markContended(stream);
+    this.remember(stream, latest);
   }
 
   private hold<T>(stream: string, turn: () => Promise<T>): Promise<T> {
@@ -288,7 +314,7 @@ export class ProviderCommandHandler {
         return { state: appended.loaded.state, events: appended.events, revision: result.nextExpectedRevision, position: result.position };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
-        this.conflicted(stream);
+        this.contend(stream);
         if (!held && this.options.streamTurns) {
           this.options.onRetry?.();
           return this.hold(stream, async () => {
@@ -313,10 +339,10 @@ export class ProviderCommandHandler {
    * Several commands of one stream in one turn (group commit). Decided one after another, each on the
    * state its predecessors leave, and appended together with the revision the batch started from.
    * A successful append proves that state current, so every refusal and no-op of the batch is then a
-   * final answer too. The appended range is read back once: it gives every command its own recorded
-   * events and positions, and catches an idempotent success with another process's events (then
-   * nothing of ours was written: fold what is stored and decide again). Wrong expected revision:
-   * another process got in first; see below.
+   * final answer too. Unless the store says it wrote exactly these events, the appended range is
+   * read back once: that catches an idempotent success with another process's events (then nothing
+   * of ours was written: fold what is stored and decide again). Each command is answered with its own
+   * events. Wrong expected revision: another process got in first; see below.
    */
   private async handleBatch(stream: string, batch: readonly Queued[], held: boolean): Promise<void> {
     let verified = !this.cache.has(stream);
@@ -382,7 +408,7 @@ export class ProviderCommandHandler {
             : await this.eventStore.readStream(stream, { fromRevision: loaded.revision + 1, maxCount: events.length });
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
-        this.conflicted(stream);
+        this.contend(stream);
         // Another process wrote to the stream. Deciding the whole batch again would leave the door
         // open for as long as the batch takes to decide, and a process that keeps writing would keep
         // getting in first. So the oldest command goes on alone, on the caught-up state (one decision:

@@ -11,6 +11,7 @@ import { bookingIds } from './ids';
 import { type CommandContext, ProviderCommandHandler } from './provider-command-handler';
 import { PostgresSnapshotStore } from './snapshot-store';
 import { AdvisoryStreamTurns } from './stream-turns';
+import type { PgSqlPool } from '../db/pg-pool';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // a Monday
 const OWNER = 'owner-1';
@@ -35,7 +36,7 @@ describe('AdvisoryStreamTurns', () => {
   });
 
   const turns = (): AdvisoryStreamTurns => {
-    const t = new AdvisoryStreamTurns(db.url as string);
+    const t = new AdvisoryStreamTurns(db.pool as PgSqlPool);
     closing.push(() => t.close());
     return t;
   };
@@ -62,6 +63,16 @@ describe('AdvisoryStreamTurns', () => {
     release();
     await Promise.all([first, second]);
     expect(log).toEqual(['a in', 'other stream', 'a out', 'b in']);
+  });
+
+  it('announces a contended stream to every listener, its own included', async () => {
+    const heard: string[][] = [[], []];
+    const [a, b] = [turns(), turns()] as [AdvisoryStreamTurns, AdvisoryStreamTurns];
+    await a.listen((stream) => heard[0]?.push(stream));
+    await b.listen((stream) => heard[1]?.push(stream));
+    await a.announce('provider-x');
+    for (let i = 0; i < 100 && heard.some((h) => h.length === 0); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual([['provider-x'], ['provider-x']]);
   });
 
   it('releases the lock when the turn throws', async () => {

@@ -2,18 +2,26 @@
  * Turns on one stream across processes. Optimistic appends alone can starve a process on a stream
  * that another process writes without pause: its retry needs two round trips (read the tail, then
  * append) and the other process's next append usually lands in between, again and again, until the
- * command gives up with CONCURRENCY_CONFLICT. So after a conflict the command handler runs a stream's
- * turns inside `hold` for a while: the processes that both write it then take turns instead of racing.
- * Nothing depends on it for correctness (the expected revision still guards every append); it only
- * makes a contended stream fair.
+ * command gives up with CONCURRENCY_CONFLICT. So after a conflict the command handler announces the
+ * stream to every process and all of them run its turns inside `hold` for a while: the processes that
+ * write it then take turns instead of racing. (Holding alone would not do: a process that never lost
+ * a race has no reason to hold, and keeps winning them.) Nothing depends on it for correctness (the
+ * expected revision still guards every append); it only makes a contended stream fair.
  */
 import pg from 'pg';
+import type { PgSqlPool } from '../db/pg-pool';
 
 export interface StreamTurns {
   /** Run `turn` while no other process runs a turn of `stream` through its own StreamTurns. */
   hold<T>(stream: string, turn: () => Promise<T>): Promise<T>;
+  /** Tell every process sharing these turns, this one included, that `stream` is contended. */
+  announce(stream: string): Promise<void>;
+  /** Hear every announcement, whichever process made it; resolves once listening. */
+  listen(listener: (stream: string) => void): Promise<void>;
   close(): Promise<void>;
 }
+
+const CHANNEL = 'slotstream_stream_turns';
 
 /**
  * PostgreSQL session advisory locks, on a small pool of their own: a turn holds one connection while
@@ -22,11 +30,24 @@ export interface StreamTurns {
  */
 export class AdvisoryStreamTurns implements StreamTurns {
   private readonly pool: pg.Pool;
+  private readonly unlisteners: Array<() => Promise<void>> = [];
 
-  constructor(connectionString: string, connections = 2) {
-    this.pool = new pg.Pool({ connectionString, max: connections, application_name: 'slotstream-stream-turns' });
+  /** `database`: the app's pool, for announcements (LISTEN/NOTIFY on its listener connection). */
+  constructor(
+    private readonly database: PgSqlPool,
+    connections = 2,
+  ) {
+    this.pool = new pg.Pool({ connectionString: database.connectionString, max: connections, application_name: 'slotstream-stream-turns' });
     // An idle connection the server ended: the next `connect` opens another.
     this.pool.on('error', () => undefined);
+  }
+
+  announce(stream: string): Promise<void> {
+    return this.database.notify(CHANNEL, stream);
+  }
+
+  async listen(listener: (stream: string) => void): Promise<void> {
+    this.unlisteners.push(await this.database.listen(CHANNEL, listener));
   }
 
   async hold<T>(stream: string, turn: () => Promise<T>): Promise<T> {
@@ -49,7 +70,8 @@ export class AdvisoryStreamTurns implements StreamTurns {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    for (const unlisten of this.unlisteners.splice(0)) await unlisten();
+    await this.pool.end();
   }
 }
