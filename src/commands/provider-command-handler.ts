@@ -258,7 +258,9 @@ export class ProviderCommandHandler {
    * window lapse; were it to lapse while both still write, they would race again.
    */
   private markContended(stream: string): void {
-    this.contended.set(stream, Date.now() + (this.options.contendedMs ?? 5000));
+    const now = Date.now();
+    if (this.contended.size >= 10_000) for (const [s, until] of this.contended) if (until <= now) this.contended.delete(s);
+    this.contended.set(stream, now + (this.options.contendedMs ?? 5000));
   }
 
   /** The other process likely wrote since our last look: start the held turn from the stream's tail. */
