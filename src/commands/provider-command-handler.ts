@@ -209,10 +209,7 @@ export class ProviderCommandHandler {
     };
     try {
       if (this.isContended(stream)) {
-        await this.hold(stream, async () => {
-          await this.catchUpCached(stream);
-          await turn(true);
-        });
+        await this.hold(stream, () => turn(true));
       } else await turn(false);
     } catch (err) {
       // Settles whoever is still waiting (a settled promise ignores it): an infrastructure failure
@@ -263,18 +260,22 @@ export class ProviderCommandHandler {
     this.contended.set(stream, now + (this.options.contendedMs ?? 5000));
   }
 
-  /** The other process likely wrote since our last look: start the held turn from the stream's tail. */
-  private async catchUpCached(stream: string): Promise<void> {
-    const cached = this.cache.get(stream);
-    if (!cached) return;
-    const latest = await this.catchUp(stream, cached);
-    if (latest.revision !== cached.revision) this.markContended(stream);
-    this.remember(stream, latest);
-  }
-
+  /**
+   * Run `turn` inside the stream's hold (StreamTurns), from the stream's tail: the other process likely
+   * wrote since this one last looked.
+   */
   private hold<T>(stream: string, turn: () => Promise<T>): Promise<T> {
     const turns = this.options.streamTurns;
-    return turns ? turns.hold(stream, turn) : turn();
+    if (!turns) return turn();
+    return turns.hold(stream, async () => {
+      const cached = this.cache.get(stream);
+      if (cached) {
+        const latest = await this.catchUp(stream, cached);
+        if (latest.revision !== cached.revision) this.markContended(stream);
+        this.remember(stream, latest);
+      }
+      return turn();
+    });
   }
 
   /** `held`: this runs inside the stream's turn (StreamTurns); after a conflict outside one, the retries go inside one. */
@@ -319,10 +320,7 @@ export class ProviderCommandHandler {
         this.contend(stream);
         if (!held && this.options.streamTurns) {
           this.options.onRetry?.();
-          return this.hold(stream, async () => {
-            await this.catchUpCached(stream);
-            return this.handleExclusively(stream, command, context, true);
-          });
+          return this.hold(stream, () => this.handleExclusively(stream, command, context, true));
         }
         if (attempt >= this.maxAttempts) {
           throw new DomainError('CONCURRENCY_CONFLICT', `The schedule changed ${attempt} times while this command was decided; try again`, {

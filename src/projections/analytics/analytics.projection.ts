@@ -39,6 +39,14 @@ export function localDateOf(instant: number, timeZone: string): string {
 
 export const minutesBetween = (start: string, end: string): number => Math.max(0, Math.round((Date.parse(end) - Date.parse(start)) / 60_000));
 
+/** Every aggregate but revenue, over the facts `a` of one (provider, service, date) key. */
+const DAILY_COUNTS = `count(*),
+  count(*) FILTER (WHERE a.status = 'CANCELLED'),
+  count(*) FILTER (WHERE a.status = 'CANCELLED' AND a.late),
+  count(*) FILTER (WHERE a.status = 'NO_SHOW'),
+  count(*) FILTER (WHERE a.status = 'COMPLETED'),
+  COALESCE(sum(a.minutes) FILTER (WHERE a.status <> 'CANCELLED'), 0)`;
+
 /** The (provider, service, date) keys of a batch's aggregates, from its one JSON parameter. */
 const TOUCHED_KEYS = `json_to_recordset($?::json) AS k(provider_id text, service_id text, date date)`;
 
@@ -89,12 +97,7 @@ export class AnalyticsBatch {
     await this.tx.query(
       `INSERT INTO rm_daily_stats (provider_id, date, service_id, booked, cancelled, late_cancelled, no_shows, completed, booked_minutes, revenue)
        SELECT a.provider_id, a.local_date, a.service_id,
-              count(*),
-              count(*) FILTER (WHERE a.status = 'CANCELLED'),
-              count(*) FILTER (WHERE a.status = 'CANCELLED' AND a.late),
-              count(*) FILTER (WHERE a.status = 'NO_SHOW'),
-              count(*) FILTER (WHERE a.status = 'COMPLETED'),
-              COALESCE(sum(a.minutes) FILTER (WHERE a.status <> 'CANCELLED'), 0),
+              ${DAILY_COUNTS},
               COALESCE((SELECT jsonb_object_agg(r.currency, r.amount)
                           FROM (SELECT b.price_currency AS currency, sum(b.price_amount_minor) AS amount
                                   FROM rm_analytics_appointments b
@@ -131,12 +134,7 @@ export async function recomputeAllDailyStats(tx: SqlExecutor): Promise<void> {
         GROUP BY r.provider_id, r.service_id, r.local_date)
      INSERT INTO rm_daily_stats (provider_id, date, service_id, booked, cancelled, late_cancelled, no_shows, completed, booked_minutes, revenue)
      SELECT a.provider_id, a.local_date, a.service_id,
-            count(*),
-            count(*) FILTER (WHERE a.status = 'CANCELLED'),
-            count(*) FILTER (WHERE a.status = 'CANCELLED' AND a.late),
-            count(*) FILTER (WHERE a.status = 'NO_SHOW'),
-            count(*) FILTER (WHERE a.status = 'COMPLETED'),
-            COALESCE(sum(a.minutes) FILTER (WHERE a.status <> 'CANCELLED'), 0),
+            ${DAILY_COUNTS},
             COALESCE(r.revenue, '{}'::jsonb)
        FROM rm_analytics_appointments a
        LEFT JOIN revenue r ON r.provider_id = a.provider_id AND r.service_id = a.service_id AND r.local_date = a.local_date
