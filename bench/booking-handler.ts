@@ -25,7 +25,7 @@ import { PostgresSnapshotStore } from '../src/commands/snapshot-store';
 import { type OpenedDatabase, openDatabase } from '../src/db/database';
 import { DomainError } from '../src/domain/errors';
 import { type ProviderCommand, evolveAll, liveAppointments } from '../src/domain/provider';
-import type { ProviderEvent } from '../src/events/provider-events';
+import type { ProviderEvent } from '../src/domain/provider/events';
 import { PostgresEventStore } from '../src/events/postgres/postgres-event-store';
 import { providerStreamName, upcastProviderEvent } from '../src/events/provider-events';
 import { createLogger } from '../src/logger';

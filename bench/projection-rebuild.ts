@@ -26,7 +26,8 @@ import { type DeciderContext, type ProviderCommand, type ProviderState, decide, 
 import type { EventData, EventStore, JsonObject, JsonValue } from '../src/events/event-store';
 import { eventHash } from '../src/events/integrity';
 import { PostgresEventStore } from '../src/events/postgres/postgres-event-store';
-import { type ActorRole, PROVIDER_EVENT_SCHEMA_VERSIONS, type ProviderEvent, providerStreamName } from '../src/events/provider-events';
+import { PROVIDER_EVENT_SCHEMA_VERSIONS, providerStreamName } from '../src/events/provider-events';
+import type { ActorRole, ProviderEvent } from '../src/domain/provider/events';
 import { runProjectionsRebuild } from '../src/projections/cli';
 import type { Benchmark, BenchContext, BenchOutcome, Table, Target } from './lib/benchmark';
 import { withBenchDatabase } from './lib/database';

@@ -41,13 +41,8 @@ import {
   WrongExpectedVersionError,
 } from '../events/event-store';
 import { canonicalJson, eventHash } from '../events/integrity';
-import {
-  type ActorRole,
-  PROVIDER_EVENT_SCHEMA_VERSIONS,
-  type ProviderEvent,
-  providerStreamName,
-  upcastProviderEvent,
-} from '../events/provider-events';
+import { PROVIDER_EVENT_SCHEMA_VERSIONS, providerStreamName, upcastProviderEvent } from '../events/provider-events';
+import type { ActorRole, ProviderEvent } from '../domain/provider/events';
 import type { Logger } from '../logger';
 import { bookingIds } from './ids';
 import { KeyedMutex } from './keyed-mutex';

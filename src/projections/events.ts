@@ -8,14 +8,8 @@
  * this is the read side's promise that a hand-edited or future-version event cannot stall it.
  */
 import type { RecordedEvent } from '../events/event-store';
-import {
-  type ActorRole,
-  type Money,
-  PROVIDER_STREAM_PREFIX,
-  type ProviderEvent,
-  type ServiceDefinition,
-  upcastProviderEvent,
-} from '../events/provider-events';
+import { PROVIDER_STREAM_PREFIX, upcastProviderEvent } from '../events/provider-events';
+import type { ActorRole, Money, ProviderEvent, ServiceDefinition } from '../domain/provider/events';
 import { isValidLocalDate } from '../domain/schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type WeeklyHours } from '../domain/schedule/types';
 import type { Logger } from '../logger';

@@ -1,4 +1,4 @@
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from './events';
 import type { ProviderCommand } from './commands';
 import { spec } from './decider-spec';
 import {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { isDomainError } from '../errors';
-import type { ActorRole, ProviderEvent } from '../../events/provider-events';
+import type { ActorRole, ProviderEvent } from './events';
 import {
   archivable,
   archivedTargets,

@@ -5,7 +5,7 @@
  * Optional fields follow one convention: `undefined` = "not given" (keep the current value or use the
  * default), `null` = "clear it" where the field is nullable (kind, bio, price, notes, reason).
  */
-import type { ActorRole, Money } from '../../events/provider-events';
+import type { ActorRole, Money } from './events';
 import type { LocalWindow, WeeklyHours } from '../schedule/types';
 
 /** Who sends a command and when. `now` comes from the caller: the decider never reads the clock. */

@@ -4,10 +4,10 @@
  * bookings of one service at one start), and every accepted time lies inside working hours.
  */
 import fc from 'fast-check';
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from './events';
 import { isDomainError } from '../errors';
 import { workingIntervals } from '../schedule/slot-engine';
-import type { ActorRole } from '../../events/provider-events';
+import type { ActorRole } from './events';
 import type { DeciderContext, ProviderCommand } from './commands';
 import { decide } from './decide';
 import { DAY, MINUTE, NOW, OWNER_ID, registered, serviceOffered, workweek } from './provider-fixtures';

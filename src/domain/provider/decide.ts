@@ -8,7 +8,7 @@
  * -> scheduling rules. So a stranger learns nothing from validation messages, and an owner gets the
  * most specific error for a well-formed command.
  */
-import type { ProviderEvent, ServiceDefinition } from '../../events/provider-events';
+import type { ProviderEvent, ServiceDefinition } from './events';
 import { DomainError, validationError } from '../errors';
 import type {
   AddScheduleOverride,

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { isDomainError, type ErrorCode } from '../errors';
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from './events';
 import type { DeciderContext, ProviderCommand } from './commands';
 import { decide } from './decide';
 import { evolveAll, type ProviderState } from './state';

@@ -12,7 +12,7 @@ import {
   serviceOffered,
   stranger,
 } from './provider-fixtures';
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from './events';
 import type { ProviderCommand } from './commands';
 
 const register: ProviderCommand = {

@@ -12,13 +12,7 @@
  * Events are facts: `evolve` never throws. An event that does not fit the state (a service update for
  * an unknown service, anything before registration) is ignored rather than invented around.
  */
-import type {
-  ActorRole,
-  AppointmentStatus,
-  Money,
-  ProviderEvent,
-  ServiceDefinition,
-} from '../../events/provider-events';
+import type { ActorRole, AppointmentStatus, Money, ProviderEvent, ServiceDefinition } from './events';
 import type {
   BusyAppointment,
   ProviderSchedule,

@@ -1,4 +1,4 @@
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from './events';
 import { decide } from './decide';
 import { describeState } from './decider-spec';
 import {

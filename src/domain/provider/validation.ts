@@ -6,7 +6,7 @@
  * Checks are written for values of any runtime type: commands are typed, but they also arrive from
  * reactors and scripts, and bad input must end as a clear error, never as an internal one.
  */
-import type { Money } from '../../events/provider-events';
+import type { Money } from './events';
 import { validationError } from '../errors';
 import { isValidLocalDate, isValidTimeZone, parseLocalTime } from '../schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type Weekday, type WeeklyHours } from '../schedule/types';

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { bookingIds } from '../../commands/ids';
 import { DomainError } from '../../domain/errors';
 import type { ProviderCommand } from '../../domain/provider';
-import type { AppointmentStatus } from '../../events/provider-events';
+import type { AppointmentStatus } from '../../domain/provider/events';
 import type { AppointmentView, ProviderView, ServiceView } from '../../projections/queries/views';
 import type { User as UserModel } from '../../accounts/model';
 import { User } from '../accounts/user.type';

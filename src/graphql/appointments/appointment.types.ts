@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { AppointmentStatus } from '../../events/provider-events';
+import type { AppointmentStatus } from '../../domain/provider/events';
 import type { AppointmentView } from '../../projections/queries/views';
 import { PageInfo } from '../connection.types';
 import { Money } from '../providers/service.types';

@@ -5,7 +5,7 @@
  * (`odd`, which no guard refuses), and steps the guards refuse although a later event of the same
  * batch would make them acceptable (`breaching`: five breaches in all).
  */
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from '../../domain/provider/events';
 import { HOUR, MINUTE, TUE_10, type History, history } from './provider-history';
 
 export function oddHistories(): { a: History; b: History; odd: Array<[string, ProviderEvent[]]>; breaching: ProviderEvent[] } {

@@ -4,7 +4,7 @@
  * service and override ids are unique across providers in the read model, as the server makes them.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProviderEvent, ServiceDefinition } from '../../events/provider-events';
+import type { ProviderEvent, ServiceDefinition } from '../../domain/provider/events';
 import {
   type BookedOptions,
   DAY,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors';
 import type { ProviderCommand } from '../../domain/provider';
-import type { ActorRole } from '../../events/provider-events';
+import type { ActorRole } from '../../domain/provider/events';
 import { mulberry32 } from '../../../test/support/seeded-random';
 import type { Fixture } from './read-side-fixture';
 

@@ -1,5 +1,5 @@
 import { DomainError } from '../../domain/errors';
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from '../../domain/provider/events';
 import { testBackends } from '../../../test/support/test-database';
 import { history } from '../__tests__/provider-history';
 import { type Fixture, openFixture } from '../__tests__/read-side-fixture';

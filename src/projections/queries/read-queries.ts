@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { validationError } from '../../domain/errors';
 import { isValidLocalDate } from '../../domain/schedule/local-time';
-import type { AppointmentStatus } from '../../events/provider-events';
+import type { AppointmentStatus } from '../../domain/provider/events';
 import type { Database } from '../../db/schema';
 import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
 import { type ProviderAnalyticsView, providerAnalytics } from '../analytics/analytics.query';

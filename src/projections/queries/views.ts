@@ -4,7 +4,7 @@
  * these onto its types; field names follow API.graphql wherever the API has the field.
  */
 import type { Selectable } from 'kysely';
-import type { ActorRole, AppointmentStatus, Money, ServiceDefinition } from '../../events/provider-events';
+import type { ActorRole, AppointmentStatus, Money, ServiceDefinition } from '../../domain/provider/events';
 import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
 import type { AppointmentState } from '../../domain/provider';
 import type { RmAppointmentsTable, RmProvidersTable, RmServicesTable } from '../../db/schema';

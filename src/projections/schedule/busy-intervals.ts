@@ -7,7 +7,7 @@ import { type SqlExecutor, sqlErrorCode } from '../../db/sql';
 import { isLive } from '../../domain/provider';
 import { occupiedRange } from '../../domain/schedule/busy-index';
 import type { BusyAppointment } from '../../domain/schedule/types';
-import type { AppointmentStatus } from '../../events/provider-events';
+import type { AppointmentStatus } from '../../domain/provider/events';
 
 /** The largest instant a JavaScript Date holds; occupied ranges are clamped to it. */
 const MAX_MS = 8.64e15;

@@ -1,4 +1,4 @@
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from '../../domain/provider/events';
 import { testBackends } from '../../../test/support/test-database';
 import { HOUR, MINUTE, TUE_10, history, iso, type History } from '../__tests__/provider-history';
 import { type Fixture, nextChange, openFixture } from '../__tests__/read-side-fixture';

@@ -14,7 +14,7 @@
  * runs itself when the database refused a row of a batch and the engine re-applies it carefully.
  */
 import type { SqlExecutor } from '../../db/sql';
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from '../../domain/provider/events';
 import type { ProjectedEvent } from '../events';
 import type { BatchContext, Projection } from '../engine/projection';
 import { ScheduleRebuilder } from './schedule.rebuild';

@@ -17,7 +17,7 @@
  * event-by-event path already had at that step (or fewer), so the database accepts them too.
  */
 import type { SqlExecutor } from '../../db/sql';
-import type { ProviderEvent } from '../../events/provider-events';
+import type { ProviderEvent } from '../../domain/provider/events';
 import type { ProjectedEvent } from '../events';
 import { Layered, type PageLayer, requireStorable } from '../engine/rebuild-support';
 import { type Write, deleteWrite, fetchTogether, upsertWrite, writeTogether } from '../engine/set-sql';
