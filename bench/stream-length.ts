@@ -119,7 +119,7 @@ function freeSlots(state: RegisteredProviderState, serviceId: string, now: numbe
   const service = state.services.get(serviceId);
   if (!service) throw new Error('consultation service missing');
   const slots = listSlots(
-    { schedule: scheduleOf(state), service: serviceRulesOf(service), busy: liveAppointments(state), now },
+    { schedule: scheduleOf(state), service: serviceRulesOf(service.id, service.definition), busy: liveAppointments(state), now },
     { start: now + DAY, end: now + 58 * DAY },
   ).map((s) => s.start);
   const random = seededRandom(seed);

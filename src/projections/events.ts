@@ -9,7 +9,9 @@
  */
 import type { RecordedEvent } from '../events/event-store';
 import { PROVIDER_STREAM_PREFIX, upcastProviderEvent } from '../events/provider-events';
-import type { ActorRole, Money, ProviderEvent, ServiceDefinition } from '../domain/provider/events';
+import type { ActorRole, ProviderEvent } from '../domain/provider/events';
+import type { Money } from '../domain/provider/money';
+import type { ServiceDefinition } from '../domain/provider/service-definition';
 import { isValidLocalDate } from '../domain/schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type WeeklyHours } from '../domain/schedule/types';
 import type { Logger } from '../logger';

@@ -5,29 +5,14 @@
  * Optional fields follow one convention: `undefined` = "not given" (keep the current value or use the
  * default), `null` = "clear it" where the field is nullable (kind, bio, price, notes, reason).
  */
-import type { ActorRole, Money } from './events';
+import type { ActorRole } from './events';
 import type { LocalWindow, WeeklyHours } from '../schedule/types';
+import type { ServiceFields } from './service-definition';
 
 /** Who sends a command and when. `now` comes from the caller: the decider never reads the clock. */
 export interface DeciderContext {
   readonly now: number;
   readonly actor: { readonly id: string; readonly role: ActorRole };
-}
-
-/** The tunable parts of a service, as in the GraphQL `ServiceInput` (all optional on update). */
-export interface ServiceFields {
-  readonly name: string;
-  readonly durationMinutes: number;
-  readonly bufferBeforeMinutes?: number;
-  readonly bufferAfterMinutes?: number;
-  readonly slotIntervalMinutes?: number;
-  readonly minNoticeMinutes?: number;
-  readonly maxAdvanceDays?: number;
-  readonly cancellationWindowHours?: number;
-  readonly capacity?: number;
-  readonly requiresConfirmation?: boolean;
-  readonly virtual?: boolean;
-  readonly price?: Money | null;
 }
 
 interface Cmd<T extends string, D> {

@@ -8,7 +8,8 @@
  * -> scheduling rules. So a stranger learns nothing from validation messages, and an owner gets the
  * most specific error for a well-formed command.
  */
-import type { ProviderEvent, ServiceDefinition } from './events';
+import type { ProviderEvent } from './events';
+import { type ServiceDefinition, defineService, sameDefinition, serviceRulesOf, validServiceFields } from './service-definition';
 import { DomainError, validationError } from '../errors';
 import type {
   AddScheduleOverride,
@@ -26,7 +27,6 @@ import { requireBookableSlot, rulesForMove } from './appointment-rules';
 import {
   idempotencyIndexKey,
   isLive,
-  serviceRulesOf,
   type AppointmentState,
   type ProviderProfile,
   type ProviderState,
@@ -42,7 +42,6 @@ import {
   validInstant,
   validLocalDate,
   validName,
-  validServiceFields,
   validTimeZone,
   validWeeklyHours,
   validWindows,
@@ -244,27 +243,10 @@ function updateProviderProfile(
 
 function offerService(command: OfferService, state: RegisteredProviderState, context: DeciderContext): ProviderEvent[] {
   requireOwner(state, context);
-  const d = command.data;
-  const serviceId = validNewId('serviceId', d.serviceId);
+  const { serviceId: id, ...fields } = command.data;
+  const serviceId = validNewId('serviceId', id);
   if (state.services.has(serviceId)) throw invalidTransition(`Service ${serviceId} already exists`);
-  const name = validName('name', d.name);
-  const durationMinutes = intInRange('durationMinutes', d.durationMinutes, LIMITS.durationMinutes);
-  const v = validServiceFields(d);
-  const definition: ServiceDefinition = {
-    name,
-    durationMinutes,
-    bufferBeforeMinutes: v.bufferBeforeMinutes ?? 0,
-    bufferAfterMinutes: v.bufferAfterMinutes ?? 0,
-    slotIntervalMinutes: v.slotIntervalMinutes ?? durationMinutes,
-    minNoticeMinutes: v.minNoticeMinutes ?? 0,
-    maxAdvanceDays: v.maxAdvanceDays ?? 90,
-    cancellationWindowHours: v.cancellationWindowHours ?? 24,
-    capacity: v.capacity ?? 1,
-    requiresConfirmation: v.requiresConfirmation ?? false,
-    virtual: v.virtual ?? false,
-    price: v.price ?? null,
-  };
-  return [{ type: 'ServiceOffered', data: { providerId: state.providerId, serviceId, ...definition } }];
+  return [{ type: 'ServiceOffered', data: { providerId: state.providerId, serviceId, ...defineService(fields) } }];
 }
 
 function updateService(command: UpdateService, state: RegisteredProviderState, context: DeciderContext): ProviderEvent[] {
@@ -275,26 +257,6 @@ function updateService(command: UpdateService, state: RegisteredProviderState, c
   const next: ServiceDefinition = { ...service.definition, ...validServiceFields(fields) };
   if (sameDefinition(next, service.definition)) return [];
   return [{ type: 'ServiceUpdated', data: { providerId: state.providerId, serviceId: service.id, ...next } }];
-}
-
-function sameDefinition(a: ServiceDefinition, b: ServiceDefinition): boolean {
-  const samePrice =
-    a.price === b.price ||
-    (a.price !== null && b.price !== null && a.price.amountMinor === b.price.amountMinor && a.price.currency === b.price.currency);
-  return (
-    samePrice &&
-    a.name === b.name &&
-    a.durationMinutes === b.durationMinutes &&
-    a.bufferBeforeMinutes === b.bufferBeforeMinutes &&
-    a.bufferAfterMinutes === b.bufferAfterMinutes &&
-    a.slotIntervalMinutes === b.slotIntervalMinutes &&
-    a.minNoticeMinutes === b.minNoticeMinutes &&
-    a.maxAdvanceDays === b.maxAdvanceDays &&
-    a.cancellationWindowHours === b.cancellationWindowHours &&
-    a.capacity === b.capacity &&
-    a.requiresConfirmation === b.requiresConfirmation &&
-    a.virtual === b.virtual
-  );
 }
 
 // ---- Schedule ----
@@ -350,7 +312,7 @@ function bookAppointment(command: BookAppointment, state: RegisteredProviderStat
   const service = requireService(state, d.serviceId);
   if (!service.active) throw validationError('serviceId', 'The service is retired', d.serviceId);
 
-  const rules = serviceRulesOf(service);
+  const rules = serviceRulesOf(service.id, service.definition);
   requireBookableSlot(state, rules, start, now);
   const def = service.definition;
   return [{
@@ -415,7 +377,7 @@ function rescheduleAppointment(
   // The service may have been retired since booking: the appointment still exists and can move
   // within the service's last rules; retirement only stops new bookings.
   const service = requireService(state, appointment.serviceId);
-  const rules = rulesForMove(serviceRulesOf(service), appointment);
+  const rules = rulesForMove(serviceRulesOf(service.id, service.definition), appointment);
   requireBookableSlot(state, rules, newStart, context.now, appointment);
   return [{
     type: 'AppointmentRescheduled',

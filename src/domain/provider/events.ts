@@ -7,29 +7,11 @@
  * auditors, so they must be self-explanatory without knowing our in-memory representation.
  */
 import type { LocalWindow, WeeklyHours } from '../schedule/types';
+import type { Money } from './money';
+import type { ServiceDefinition } from './service-definition';
 
 export type AppointmentStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'COMPLETED' | 'NO_SHOW';
 export type ActorRole = 'CUSTOMER' | 'PROVIDER' | 'ADMIN' | 'AUDITOR' | 'SYSTEM';
-
-export interface Money {
-  readonly amountMinor: number;
-  readonly currency: string;
-}
-
-export interface ServiceDefinition {
-  readonly name: string;
-  readonly durationMinutes: number;
-  readonly bufferBeforeMinutes: number;
-  readonly bufferAfterMinutes: number;
-  readonly slotIntervalMinutes: number;
-  readonly minNoticeMinutes: number;
-  readonly maxAdvanceDays: number;
-  readonly cancellationWindowHours: number;
-  readonly capacity: number;
-  readonly requiresConfirmation: boolean;
-  readonly virtual: boolean;
-  readonly price: Money | null;
-}
 
 interface Ev<T extends string, D> {
   readonly type: T;

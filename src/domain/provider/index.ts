@@ -1,5 +1,6 @@
 /** The provider decider's public surface, for the command handler and the read side. */
 export * from './commands';
+export * from './service-definition';
 export { decide } from './decide';
 export {
   evolve,
@@ -8,7 +9,6 @@ export {
   findAppointmentByIdempotencyKey,
   liveAppointments,
   scheduleOf,
-  serviceRulesOf,
   toBusyAppointment,
   isLive,
   idempotencyIndexKey,

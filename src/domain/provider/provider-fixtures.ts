@@ -3,7 +3,8 @@
  * defaults match what the decider emits, so tests state only what matters to them.
  * Test-only; nothing in production imports it.
  */
-import type { AppointmentBooked, ProviderEvent, ServiceDefinition, ServiceOffered } from './events';
+import type { AppointmentBooked, ProviderEvent, ServiceOffered } from './events';
+import type { ServiceDefinition } from './service-definition';
 import type { DeciderContext } from './commands';
 
 export const PROVIDER_ID = 'prov-1';

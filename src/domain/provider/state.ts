@@ -12,16 +12,17 @@
  * Events are facts: `evolve` never throws. An event that does not fit the state (a service update for
  * an unknown service, anything before registration) is ignored rather than invented around.
  */
-import type { ActorRole, AppointmentStatus, Money, ProviderEvent, ServiceDefinition } from './events';
+import type { ActorRole, AppointmentStatus, ProviderEvent } from './events';
+import type { Money } from './money';
 import type {
   BusyAppointment,
   ProviderSchedule,
   ScheduleOverride,
-  ServiceRules,
   WeeklyHours,
 } from '../schedule/types';
 import type { ArchiveIndex } from './archive';
 import { PersistentMap } from './persistent-map';
+import { type ServiceDefinition, definitionOf } from './service-definition';
 
 export interface ProviderProfile {
   readonly name: string;
@@ -126,22 +127,6 @@ export const isLive = (status: AppointmentStatus): boolean => status === 'PENDIN
 
 /** Both instants parse from the ISO strings the events carry (formatting, not reading the clock). */
 const ms = (iso: string): number => Date.parse(iso);
-
-/** Pick the definition fields explicitly, so nothing else stored in a payload rides along into state. */
-const definitionOf = (d: ServiceDefinition): ServiceDefinition => ({
-  name: d.name,
-  durationMinutes: d.durationMinutes,
-  bufferBeforeMinutes: d.bufferBeforeMinutes,
-  bufferAfterMinutes: d.bufferAfterMinutes,
-  slotIntervalMinutes: d.slotIntervalMinutes,
-  minNoticeMinutes: d.minNoticeMinutes,
-  maxAdvanceDays: d.maxAdvanceDays,
-  cancellationWindowHours: d.cancellationWindowHours,
-  capacity: d.capacity,
-  requiresConfirmation: d.requiresConfirmation,
-  virtual: d.virtual,
-  price: d.price,
-});
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -339,20 +324,6 @@ export function scheduleOf(state: RegisteredProviderState): ProviderSchedule {
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-export function serviceRulesOf(service: ServiceState): ServiceRules {
-  const d = service.definition;
-  return {
-    id: service.id,
-    durationMinutes: d.durationMinutes,
-    bufferBeforeMinutes: d.bufferBeforeMinutes,
-    bufferAfterMinutes: d.bufferAfterMinutes,
-    slotIntervalMinutes: d.slotIntervalMinutes,
-    minNoticeMinutes: d.minNoticeMinutes,
-    maxAdvanceDays: d.maxAdvanceDays,
-    capacity: d.capacity,
-  };
-}
 
 export const toBusyAppointment = (a: AppointmentState): BusyAppointment => ({
   appointmentId: a.id,

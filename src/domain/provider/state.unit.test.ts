@@ -27,10 +27,10 @@ import {
   initialState,
   liveAppointments,
   scheduleOf,
-  serviceRulesOf,
   type ProviderState,
   type RegisteredProviderState,
 } from './state';
+import { serviceRulesOf } from './service-definition';
 
 const registeredState = (events: ProviderEvent[]): RegisteredProviderState => {
   const state = evolveAll(events);
@@ -120,7 +120,7 @@ describe('helpers for the slot engine and the read side', () => {
   it('serviceRulesOf picks the scheduling rules of a service', () => {
     const state = registeredState([registered(), serviceOffered('s', { durationMinutes: 45, bufferAfterMinutes: 5, capacity: 3 })]);
     const service = state.services.get('s');
-    expect(service && serviceRulesOf(service)).toEqual({
+    expect(service && serviceRulesOf(service.id, service.definition)).toEqual({
       id: 's',
       durationMinutes: 45,
       bufferBeforeMinutes: 0,

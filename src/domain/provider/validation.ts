@@ -6,11 +6,10 @@
  * Checks are written for values of any runtime type: commands are typed, but they also arrive from
  * reactors and scripts, and bad input must end as a clear error, never as an internal one.
  */
-import type { Money } from './events';
+import type { Money } from './money';
 import { validationError } from '../errors';
 import { isValidLocalDate, isValidTimeZone, parseLocalTime } from '../schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type Weekday, type WeeklyHours } from '../schedule/types';
-import type { ServiceFields } from './commands';
 
 export const LIMITS = {
   name: 200,
@@ -162,45 +161,4 @@ export function validWeeklyHours(field: string, value: unknown): WeeklyHours[] {
     return { weekday: day, windows: validWindows(`${at}.windows`, windows) };
   });
   return result.sort((a, b) => WEEKDAYS.indexOf(a.weekday) - WEEKDAYS.indexOf(b.weekday));
-}
-
-/**
- * The service fields that are present (`undefined` = not given). Returns them validated and
- * normalised (trimmed name, price as a plain object). Used by offer (after defaults) and update.
- */
-export function validServiceFields(fields: Partial<ServiceFields>): Partial<ServiceFields> {
-  const out: { -readonly [K in keyof ServiceFields]?: ServiceFields[K] } = {};
-  if (fields.name !== undefined) out.name = validName('name', fields.name);
-  if (fields.durationMinutes !== undefined) {
-    out.durationMinutes = intInRange('durationMinutes', fields.durationMinutes, LIMITS.durationMinutes);
-  }
-  if (fields.bufferBeforeMinutes !== undefined) {
-    out.bufferBeforeMinutes = intInRange('bufferBeforeMinutes', fields.bufferBeforeMinutes, LIMITS.bufferMinutes);
-  }
-  if (fields.bufferAfterMinutes !== undefined) {
-    out.bufferAfterMinutes = intInRange('bufferAfterMinutes', fields.bufferAfterMinutes, LIMITS.bufferMinutes);
-  }
-  if (fields.slotIntervalMinutes !== undefined) {
-    out.slotIntervalMinutes = intInRange('slotIntervalMinutes', fields.slotIntervalMinutes, LIMITS.slotIntervalMinutes);
-  }
-  if (fields.minNoticeMinutes !== undefined) {
-    out.minNoticeMinutes = intInRange('minNoticeMinutes', fields.minNoticeMinutes, LIMITS.minNoticeMinutes);
-  }
-  if (fields.maxAdvanceDays !== undefined) {
-    out.maxAdvanceDays = intInRange('maxAdvanceDays', fields.maxAdvanceDays, LIMITS.maxAdvanceDays);
-  }
-  if (fields.cancellationWindowHours !== undefined) {
-    out.cancellationWindowHours = intInRange(
-      'cancellationWindowHours',
-      fields.cancellationWindowHours,
-      LIMITS.cancellationWindowHours,
-    );
-  }
-  if (fields.capacity !== undefined) out.capacity = intInRange('capacity', fields.capacity, LIMITS.capacity);
-  if (fields.requiresConfirmation !== undefined) {
-    out.requiresConfirmation = validBoolean('requiresConfirmation', fields.requiresConfirmation);
-  }
-  if (fields.virtual !== undefined) out.virtual = validBoolean('virtual', fields.virtual);
-  if (fields.price !== undefined) out.price = validPrice('price', fields.price);
-  return out;
 }

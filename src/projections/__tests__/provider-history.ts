@@ -4,7 +4,8 @@
  * service and override ids are unique across providers in the read model, as the server makes them.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProviderEvent, ServiceDefinition } from '../../domain/provider/events';
+import type { ProviderEvent } from '../../domain/provider/events';
+import type { ServiceDefinition } from '../../domain/provider/service-definition';
 import {
   type BookedOptions,
   DAY,

@@ -35,7 +35,7 @@ for (const backend of testBackends()) {
         for (const service of state.services.values()) {
           if (!service.active) continue;
           for (const [from, to] of [[h.now, h.now + 14 * DAY], [h.now - 2 * DAY, h.now + 3 * DAY]] as const) {
-            const expected = listSlots({ schedule: scheduleOf(state), service: serviceRulesOf(service), busy: liveAppointments(state), now: h.now }, { start: from, end: to });
+            const expected = listSlots({ schedule: scheduleOf(state), service: serviceRulesOf(service.id, service.definition), busy: liveAppointments(state), now: h.now }, { start: from, end: to });
             const actual = await f.readSide.availability.availableSlots({ providerId: p.providerId, serviceId: service.id, from: new Date(from), to: new Date(to), now: new Date(h.now) });
             expect(actual.map((s) => [s.start.getTime(), s.end.getTime(), s.seatsLeft])).toEqual(expected.map((s) => [s.start, s.end, s.seatsLeft]));
             compared += expected.length;

@@ -4,7 +4,9 @@
  * these onto its types; field names follow API.graphql wherever the API has the field.
  */
 import type { Selectable } from 'kysely';
-import type { ActorRole, AppointmentStatus, Money, ServiceDefinition } from '../../domain/provider/events';
+import type { ActorRole, AppointmentStatus } from '../../domain/provider/events';
+import type { Money } from '../../domain/provider/money';
+import type { ServiceDefinition } from '../../domain/provider/service-definition';
 import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
 import type { AppointmentState } from '../../domain/provider';
 import type { RmAppointmentsTable, RmProvidersTable, RmServicesTable } from '../../db/schema';
