@@ -25,6 +25,14 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Behind one reverse proxy: take the client address from the last X-Forwarded-For entry. */
   readonly trustProxy: boolean;
+  /** How users reach this API (links in messages); absent = the address the server listens on. */
+  readonly publicUrl: string | undefined;
+  /** Outgoing e-mail; absent = e-mail notifications are recorded as SKIPPED. */
+  readonly smtp: { readonly url: string; readonly from: string } | undefined;
+  /** Outgoing SMS through Twilio; absent = SMS notifications are recorded as SKIPPED. */
+  readonly twilio: { readonly accountSid: string; readonly authToken: string; readonly from: string; readonly apiBase: string } | undefined;
+  /** Let webhook endpoints resolve to loopback/private/link-local addresses (tests, closed networks). */
+  readonly webhookAllowPrivateNetworks: boolean;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +58,14 @@ export const CONFIG_VARIABLES = [
   'MAX_BODY_BYTES',
   'CORS_ORIGINS',
   'TRUST_PROXY',
+  'PUBLIC_URL',
+  'SMTP_URL',
+  'EMAIL_FROM',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_FROM',
+  'TWILIO_API_BASE',
+  'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -103,6 +119,32 @@ export function loadConfig(env: Env = process.env): Config {
   const jwtSecret = str('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters long');
 
+  // Integrations (notifications, webhooks): each channel is off until its variables are set.
+  const emailFrom = str('EMAIL_FROM') ?? 'Slotstream <no-reply@localhost>';
+  if (!/^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(emailFrom)) {
+    problems.push(`EMAIL_FROM must be an address, optionally with a name: "Name <address>" (got "${emailFrom}")`);
+  }
+  const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
+  const twilioSid = str('TWILIO_ACCOUNT_SID');
+  const twilioToken = str('TWILIO_AUTH_TOKEN');
+  const twilioFrom = str('TWILIO_FROM');
+  const twilioApiBase = url('TWILIO_API_BASE', ['http:', 'https:']) ?? 'https://api.twilio.com';
+  const twilioSet = [twilioSid, twilioToken, twilioFrom].filter((v) => v !== undefined).length;
+  if (twilioSet > 0 && twilioSet < 3) problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set together (or none of them)');
+  if (twilioSid !== undefined && !/^AC\w+$/.test(twilioSid)) problems.push(`TWILIO_ACCOUNT_SID must start with AC (got "${twilioSid}")`);
+  if (twilioFrom !== undefined && !/^(?:\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32})$/.test(twilioFrom)) {
+    problems.push(`TWILIO_FROM must be an E.164 number (+4915112345678) or a Messaging Service SID (MG…) (got "${twilioFrom}")`);
+  }
+  const integrations = {
+    publicUrl: url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    smtp: smtpUrl !== undefined ? { url: smtpUrl, from: emailFrom } : undefined,
+    twilio:
+      twilioSid !== undefined && twilioToken !== undefined && twilioFrom !== undefined
+        ? { accountSid: twilioSid, authToken: twilioToken, from: twilioFrom, apiBase: twilioApiBase }
+        : undefined,
+    webhookAllowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+  };
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
@@ -118,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     corsOrigins: (str('CORS_ORIGINS') ?? '*').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     trustProxy: bool('TRUST_PROXY', false),
+    ...integrations,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
