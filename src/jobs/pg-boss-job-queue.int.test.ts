@@ -186,6 +186,44 @@ describe.each(testBackends())('job queue on %s', (backend: Backend) => {
   });
 });
 
+// Two sessions at once exist only on a server: PGlite hands its one session to one transaction at a time.
+describe.each(testBackends().filter((b) => b === 'postgres'))('job queue on %s, two transactions replacing one key', (backend: Backend) => {
+  let database: OpenedDatabase;
+  let queue: PgBossJobQueue;
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    queue = new PgBossJobQueue(database.pool, { tasks: { [TASK]: {} }, ...QUICK });
+    await queue.install();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('given a transaction that enqueued a key, when another enqueues it meanwhile, then it waits and its job replaces the first: one job', async () => {
+    const first = await database.pool.connect();
+    const second = await database.pool.connect();
+    try {
+      await first.query('BEGIN');
+      await second.query('BEGIN');
+      await queue.enqueue(first, { key: 'race', task: TASK, payload: { from: 'first' } });
+      const replacing = queue.enqueue(second, { key: 'race', task: TASK, payload: { from: 'second' } });
+      // The second waits on the key's row lock until the first commits.
+      await waitUntil(
+        async () => (await database.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.length > 0,
+        'the second transaction to wait for the key',
+      );
+      await first.query('COMMIT');
+      await replacing;
+      await second.query('COMMIT');
+    } finally {
+      first.release();
+      second.release();
+    }
+    const jobs = await database.pool.query<{ data: { payload: JobPayload } }>("SELECT data FROM pgboss.job WHERE singleton_key = 'race'");
+    expect(jobs.rows.map((r) => r.data.payload)).toEqual([{ from: 'second' }]);
+  });
+});
+
 describe.each(testBackends())('job queue on %s, across a crash', (backend: Backend) => {
   const HOOK = path.join(__dirname, '..', '..', 'test', 'torture', 'support', 'ts-register.js');
   const FIXTURE = path.join(__dirname, 'job-worker-process-fixtures.ts');
