@@ -12,6 +12,7 @@ import type { GraphQLContext } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
 import { queryLimitRule } from './graphql/limits';
+import { operationGuardPlugin } from './graphql/operation-guard';
 import { createHttpServer } from './http/server';
 import { type Logger, createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -83,6 +84,7 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       validationRules: [queryLimitRule()],
+      plugins: [operationGuardPlugin()],
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
       introspection: true,
       // We own SIGTERM/SIGINT (main.ts): Apollo's own handlers would race our drain and re-raise the signal.

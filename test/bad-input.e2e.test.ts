@@ -176,7 +176,11 @@ it('a wide query (500 aliased pages) is refused before it runs, with VALIDATION_
   const wide = Array.from({ length: 500 }, (_, i) => `p${i}: providers(first: 100) { edges { node { id name } } }`).join(' ');
   const r = await customer.run(`{ ${wide} }`);
   expect(r.status).toBe(400);
-  expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', maxCost: 20_000 });
+  expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', aliases: 500, maxAliases: 100 });
+  const costly = Array.from({ length: 50 }, (_, i) => `p${i}: providers(first: 100) { edges { node { id name services { id name } } } }`).join(' ');
+  const c = await customer.run(`{ ${costly} }`);
+  expect(c.status).toBe(400);
+  expect(c.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', maxCost: 100_000 });
 });
 
 it('a WebSocket with a bad token is closed with 4401, one without a token may subscribe to public data', async () => {

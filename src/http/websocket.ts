@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { type GraphQLError, type GraphQLSchema, specifiedRules, validate } from 'graphql';
+import { GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -9,6 +9,7 @@ import { isDomainError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { queryLimitRule } from '../graphql/limits';
+import { operationGuardError } from '../graphql/operation-guard';
 import type { Runtime } from '../runtime';
 import { subscribeSharingResults } from '../graphql/subscriptions/shared-execution';
 
@@ -32,7 +33,21 @@ export function attachWebSocketServer(server: http.Server, schema: GraphQLSchema
       schema,
       // Availability updates go to many subscribers at once: execute each distinct operation once per update.
       subscribe: subscribeSharingResults,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, queryLimitRule()]),
+      // Parsed, validated and guarded here (not by graphql-ws's defaults) so that every refusal is an
+      // error message for the operation, never a closed socket, and the same checks as over HTTP apply.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError('The query could not be parsed', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const invalid = validate(schema, document, [...specifiedRules, queryLimitRule()]);
+        if (invalid.length > 0) return invalid;
+        const refused = operationGuardError(schema, document, payload.operationName, payload.variables);
+        if (refused) return [refused];
+        return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null };
+      },
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const header = typeof raw === 'string' ? raw : undefined;
