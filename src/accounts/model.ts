@@ -17,6 +17,14 @@ export interface User {
   readonly role: Role;
 }
 
+/**
+ * How a user that no longer exists (deleted, or erased) appears where something still points at it,
+ * e.g. as the customer of an appointment in the provider's list: the page is served, the person shown
+ * as gone.
+ */
+export const DELETED_USER_NAME = '[deleted]';
+export const deletedUser = (id: string): User => ({ id, email: '', name: DELETED_USER_NAME, role: 'CUSTOMER' });
+
 /** Who sends a request, as proven by a valid access token. */
 export interface Viewer {
   readonly id: string;
