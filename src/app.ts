@@ -37,7 +37,7 @@ export interface App {
 export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  const unlock = config.databaseUrl ? () => undefined : await lockDataDir(config.dataDir);
   const cleanups: Array<() => Promise<void> | void> = [unlock];
   try {
     const database = await openDatabase(
