@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { AccountService } from './accounts/account-service';
+import { AccountService, accountLimitsOf } from './accounts/account-service';
 import type { Config } from './config';
 import { lockDataDir } from './db/data-dir-lock';
 import { openDatabase } from './db/database';
@@ -63,7 +63,7 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
       database,
       eventStore,
       secrets: { jwtSecret },
-      accounts: new AccountService({ db: database.db, jwtSecret }),
+      accounts: new AccountService({ db: database.db, jwtSecret, ...accountLimitsOf(config) }),
       commands,
       readSide,
       clock: options.clock ?? Date.now,

@@ -31,6 +31,21 @@ export interface Viewer {
   readonly role: Role;
 }
 
+/**
+ * What an access token proves, for connections that outlive a request (WebSocket): who, until when,
+ * and which login (refresh-token family) it was issued to, so a revoked login can end the connection.
+ */
+export interface Session {
+  readonly viewer: Viewer;
+  /** Epoch ms at which the token stops being accepted. */
+  readonly expiresAt: number;
+  /** The login's refresh-token family; null for a token issued outside a login (operators' tools). */
+  readonly sessionId: string | null;
+}
+
+/** Why a session ended before its token expired. */
+export type SessionEnd = 'USER_DELETED' | 'LOGIN_REVOKED';
+
 /** What register, login and refresh answer (`AuthPayload`). */
 export interface AuthResult {
   readonly accessToken: string;
