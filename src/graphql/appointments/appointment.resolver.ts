@@ -93,6 +93,7 @@ export class AppointmentResolver {
   async bookAppointment(@Arg('input', () => BookAppointmentInput) input: BookAppointmentInput, @Ctx() ctx: GraphQLContext): Promise<AppointmentView> {
     const viewer = requireViewer(ctx);
     const providerId = requireId('providerId', input.providerId);
+    await ctx.runtime.accounts.throttleBooking(viewer.id);
     const { appointmentId } = bookingIds(providerId, viewer.id, input.idempotencyKey);
     const r = await runCommand(ctx, providerId, {
       type: 'BookAppointment',
@@ -102,6 +103,7 @@ export class AppointmentResolver {
         start: input.start,
         notes: input.notes ?? null,
         idempotencyKey: input.idempotencyKey,
+        maxLiveBookings: ctx.runtime.config.abuse.liveBookingsPerCustomer,
       },
     });
     return appointmentOf(r, appointmentId);
