@@ -11,7 +11,7 @@ import { clientAddressOf, viewerOfRequest } from './graphql/auth';
 import type { GraphQLContext } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
-import { queryLimitRule } from './graphql/limits';
+import { PARSE_OPTIONS, queryLimitRule } from './graphql/limits';
 import { operationGuardPlugin } from './graphql/operation-guard';
 import { createHttpServer } from './http/server';
 import { type Logger, createLogger } from './logger';
@@ -84,6 +84,7 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       validationRules: [queryLimitRule()],
+      parseOptions: PARSE_OPTIONS,
       plugins: [operationGuardPlugin()],
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
       introspection: true,
