@@ -38,7 +38,8 @@ const CHANGES = 'subscription { appointmentChanged { id status } }';
 
 it('closes with 4401 when the token expires, while a subscription with the customer’s data is open', async () => {
   const customer = await signUp(t.url, 'CUSTOMER', 'Short Lived');
-  const { token, expiresAt } = await shortLived(customer.id, 2000);
+  // Long enough to connect, subscribe and see one booking on a busy machine; the close comes at the expiry.
+  const { token, expiresAt } = await shortLived(customer.id, 8000);
   const s = await connect(token);
   s.send({ id: 'q', type: 'subscribe', payload: { query: '{ me { id } }' } });
   expect((await s.next('next', 'q')).payload).toEqual({ data: { me: { id: customer.id } } });
