@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { AccountService } from './accounts/account-service';
+import { AccountService, accountLimitsOf } from './accounts/account-service';
 import type { Config } from './config';
 import { lockDataDir } from './db/data-dir-lock';
 import { openDatabase } from './db/database';
@@ -11,7 +11,8 @@ import { clientAddressOf, viewerOfRequest } from './graphql/auth';
 import type { GraphQLContext } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
-import { queryLimitRule } from './graphql/limits';
+import { PARSE_OPTIONS, queryLimitRule } from './graphql/limits';
+import { operationGuardPlugin } from './graphql/operation-guard';
 import { createHttpServer } from './http/server';
 import { type Logger, createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -36,7 +37,7 @@ export interface App {
 export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  const unlock = config.databaseUrl ? () => undefined : await lockDataDir(config.dataDir);
   const cleanups: Array<() => Promise<void> | void> = [unlock];
   try {
     const database = await openDatabase(
@@ -62,7 +63,7 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
       database,
       eventStore,
       secrets: { jwtSecret },
-      accounts: new AccountService({ db: database.db, jwtSecret }),
+      accounts: new AccountService({ db: database.db, jwtSecret, ...accountLimitsOf(config) }),
       commands,
       readSide,
       clock: options.clock ?? Date.now,
@@ -83,6 +84,8 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       validationRules: [queryLimitRule()],
+      parseOptions: PARSE_OPTIONS,
+      plugins: [operationGuardPlugin()],
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
       introspection: true,
       // We own SIGTERM/SIGINT (main.ts): Apollo's own handlers would race our drain and re-raise the signal.

@@ -33,6 +33,27 @@ export interface Config {
   readonly twilio: { readonly accountSid: string; readonly authToken: string; readonly from: string; readonly apiBase: string } | undefined;
   /** Let webhook endpoints resolve to loopback/private/link-local addresses (tests, closed networks). */
   readonly webhookAllowPrivateNetworks: boolean;
+  /** Abuse protection (README "Limits and abuse protection"). */
+  readonly abuse: AbuseLimits;
+}
+
+/** Limits that keep one client from exhausting the service or other people's calendars. */
+export interface AbuseLimits {
+  /** Live (PENDING/CONFIRMED) future appointments one customer may hold with one provider. */
+  readonly liveBookingsPerCustomer: number;
+  /** Bookings one customer may attempt per hour (every node shares the count through the database). */
+  readonly bookingsPerCustomerPerHour: number;
+  /** Sign-ups per client address per hour, and per e-mail address per hour. */
+  readonly registrationsPerAddressPerHour: number;
+  readonly registrationsPerEmailPerHour: number;
+  /** Subscriptions open at once on one WebSocket, and from one client address on this node. */
+  readonly subscriptionsPerConnection: number;
+  readonly subscriptionsPerAddress: number;
+  /** A WebSocket with more unsent bytes than this is behind; behind for `wsSlowConsumerMs`, it is closed. */
+  readonly wsSendBufferBytes: number;
+  readonly wsSlowConsumerMs: number;
+  /** How often open WebSockets re-check that their user still exists and their login is not revoked. */
+  readonly wsAuthRecheckMs: number;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +87,15 @@ export const CONFIG_VARIABLES = [
   'TWILIO_FROM',
   'TWILIO_API_BASE',
   'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+  'LIVE_BOOKINGS_PER_CUSTOMER',
+  'BOOKINGS_PER_CUSTOMER_PER_HOUR',
+  'REGISTRATIONS_PER_ADDRESS_PER_HOUR',
+  'REGISTRATIONS_PER_EMAIL_PER_HOUR',
+  'SUBSCRIPTIONS_PER_CONNECTION',
+  'SUBSCRIPTIONS_PER_ADDRESS',
+  'WS_SEND_BUFFER_BYTES',
+  'WS_SLOW_CONSUMER_MS',
+  'WS_AUTH_RECHECK_MS',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -161,6 +191,17 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: (str('CORS_ORIGINS') ?? '*').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     trustProxy: bool('TRUST_PROXY', false),
     ...integrations,
+    abuse: {
+      liveBookingsPerCustomer: int('LIVE_BOOKINGS_PER_CUSTOMER', 20, 1, 100_000),
+      bookingsPerCustomerPerHour: int('BOOKINGS_PER_CUSTOMER_PER_HOUR', 30, 1, 1_000_000),
+      registrationsPerAddressPerHour: int('REGISTRATIONS_PER_ADDRESS_PER_HOUR', 20, 1, 1_000_000),
+      registrationsPerEmailPerHour: int('REGISTRATIONS_PER_EMAIL_PER_HOUR', 3, 1, 1_000_000),
+      subscriptionsPerConnection: int('SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
+      subscriptionsPerAddress: int('SUBSCRIPTIONS_PER_ADDRESS', 100, 1, 1_000_000),
+      wsSendBufferBytes: int('WS_SEND_BUFFER_BYTES', 4 * 1_048_576, 65_536, 1024 * 1_048_576),
+      wsSlowConsumerMs: int('WS_SLOW_CONSUMER_MS', 10_000, 100, 600_000),
+      wsAuthRecheckMs: int('WS_AUTH_RECHECK_MS', 5000, 100, 600_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

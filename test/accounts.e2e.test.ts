@@ -29,8 +29,8 @@ describe.each(testBackends())('accounts over HTTP on %s', (backend) => {
     await t.stop();
   });
 
-  const register = async (input: Record<string, unknown> = {}) =>
-    gql<{ register: Auth }>(t.url, REGISTER, { input: { email: email(), password: 'correct horse', name: 'Ada', role: 'CUSTOMER', ...input } });
+  const register = async (input: Record<string, unknown> = {}, headers = from()) =>
+    gql<{ register: Auth }>(t.url, REGISTER, { input: { email: email(), password: 'correct horse', name: 'Ada', role: 'CUSTOMER', ...input } }, headers);
   const login = (e: string, password: string, headers = from()) => gql<{ login: Auth }>(t.url, LOGIN, { email: e, password }, headers);
 
   it('register → me → login → refresh rotation → reuse revokes the family', async () => {
@@ -72,17 +72,20 @@ describe.each(testBackends())('accounts over HTTP on %s', (backend) => {
     expect(unknown.errors).toEqual(wrong.errors);
   });
 
-  it('rate-limits login failures per account with RATE_LIMITED and retryAfterSeconds, without locking out others', async () => {
+  it('rate-limits login failures per account and address with RATE_LIMITED and retryAfterSeconds: a stranger cannot lock the owner out', async () => {
     const [a, b] = [email(), email()];
     await register({ email: a });
     await register({ email: b });
-    for (let i = 0; i < 5; i++) expect((await login(a, 'wrong horse')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const limited = await login(a, 'correct horse');
+    const attacker = from();
+    for (let i = 0; i < 5; i++) expect((await login(a, 'wrong horse', attacker)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const limited = await login(a, 'correct horse', attacker);
     expect(limited.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
     const retry = limited.errors?.[0]?.extensions?.retryAfterSeconds as number;
     expect(retry).toBeGreaterThan(880);
     expect(retry).toBeLessThanOrEqual(900);
-    expect((await login(b, 'correct horse')).data?.login.user.email).toBe(b);
+    // The owner, from an address without failures, signs in; so does everyone else.
+    expect((await login(a, 'correct horse', from())).data?.login.user.email).toBe(a);
+    expect((await login(b, 'correct horse', attacker)).data?.login.user.email).toBe(b);
   });
 
   it('rate-limits login attempts per client address (X-Forwarded-For behind TRUST_PROXY)', async () => {
@@ -99,11 +102,11 @@ describe.each(testBackends())('accounts over HTTP on %s', (backend) => {
     }
   });
 
-  it('refuses a duplicate email and bad fields with VALIDATION_FAILED naming the field', async () => {
+  it('refuses a taken email without saying so, and bad fields with VALIDATION_FAILED naming the field', async () => {
     const e = email();
     await register({ email: e });
     const dup = await register({ email: e.toUpperCase() });
-    expect(dup.errors).toEqual([expect.objectContaining({ message: 'This email is already registered', extensions: { code: 'VALIDATION_FAILED', field: 'email', value: e.toUpperCase() } })]);
+    expect(dup.errors).toEqual([expect.objectContaining({ message: 'This sign-up was refused', extensions: { code: 'FORBIDDEN' } })]);
     expect((await register({ email: 'nope' })).errors?.[0]?.extensions).toEqual({ code: 'VALIDATION_FAILED', field: 'email', value: 'nope' });
     expect((await register({ password: 'short' })).errors?.[0]?.extensions).toEqual({ code: 'VALIDATION_FAILED', field: 'password' });
     expect((await register({ name: '' })).errors?.[0]?.extensions).toEqual({ code: 'VALIDATION_FAILED', field: 'name', value: '' });
@@ -129,5 +132,47 @@ describe.each(testBackends())('accounts over HTTP on %s', (backend) => {
     expect(await codeOf(LOGIN, { email: 'a@b.c' })).toBe('BAD_USER_INPUT');
     expect(await codeOf(LOGIN, { email: ['a@b.c'], password: 'x' })).toBe('BAD_USER_INPUT');
     expect(await codeOf(REGISTER, { input: { email: email(), password: 'correct horse', name: 'A', role: 'GOD' } })).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('sign-up abuse over HTTP, with the default limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('postgres', { TRUST_PROXY: 'true', REGISTRATIONS_PER_ADDRESS_PER_HOUR: '20', REGISTRATIONS_PER_EMAIL_PER_HOUR: '3' });
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+  const users = async (): Promise<number> => Number((await t.app.runtime.database.pool.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]?.n);
+  const input = (e = email()) => ({ email: e, password: 'correct horse', name: 'Bulk', role: 'CUSTOMER' });
+
+  it('one request of 100 aliased sign-ups creates nobody: register is allowed once per request', async () => {
+    const before = await users();
+    const aliases = Array.from({ length: 100 }, (_, i) => `r${i}: register(input: $i${i}) { accessToken }`).join(' ');
+    const defs = Array.from({ length: 100 }, (_, i) => `$i${i}: RegisterInput!`).join(', ');
+    const variables = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`i${i}`, input()]));
+    const r = await gql(t.url, `mutation(${defs}) { ${aliases} }`, variables, from());
+    expect(r.status).toBe(400);
+    expect(r.errors).toEqual([expect.objectContaining({ extensions: { code: 'VALIDATION_FAILED', field: 'register', count: 100 } })]);
+    expect(await users()).toBe(before);
+    const two = await gql(t.url, 'mutation($a: RegisterInput!, $b: RegisterInput!) { a: register(input: $a) { accessToken } b: register(input: $b) { accessToken } }', { a: input(), b: input() }, from());
+    expect(two.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'register', count: 2 });
+    expect(await users()).toBe(before);
+  });
+
+  it('limits sign-ups per client address: the 21st in an hour is RATE_LIMITED', async () => {
+    const ip = from();
+    for (let i = 0; i < 20; i++) expect((await gql(t.url, REGISTER, { input: input() }, ip)).errors).toBeUndefined();
+    const refused = await gql(t.url, REGISTER, { input: input() }, ip);
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect((await gql(t.url, REGISTER, { input: input() }, from())).errors).toBeUndefined();
+  });
+
+  it('limits sign-ups naming one e-mail address, from any client address: probing it costs like probing a password', async () => {
+    const e = email();
+    expect((await gql(t.url, REGISTER, { input: input(e) }, from())).errors).toBeUndefined();
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await gql(t.url, REGISTER, { input: input(e.toUpperCase()) }, from())).errors?.[0]?.extensions?.code);
+    expect(answers).toEqual(['FORBIDDEN', 'FORBIDDEN', 'RATE_LIMITED']);
   });
 });

@@ -145,6 +145,23 @@ const CASES: Case[] = [
     variables: () => ({ p: cal.providerId, s: cal.serviceId }),
     code: 'VALIDATION_FAILED',
   },
+  ...([
+    ['availableSlots at the end of year 9999', 'query($p: ID!, $s: ID!) { availableSlots(providerId: $p, serviceId: $s, from: "9999-12-01T00:00:00Z", to: "9999-12-31T23:59:59Z") { start end } }'],
+    ['availableSlots ending in year 9999', 'query($p: ID!, $s: ID!) { availableSlots(providerId: $p, serviceId: $s, from: "9998-12-31T00:00:00Z", to: "9999-01-01T00:00:00Z") { start } }'],
+  ].map(([name, query]) => ({ name: name as string, as: () => customer, query: query as string, variables: () => ({ p: cal.providerId, s: cal.serviceId }), code: 'VALIDATION_FAILED' }))),
+  ...([
+    ['providerAnalytics at the end of year 9999', 'query($p: ID!) { providerAnalytics(providerId: $p, from: "9999-12-01", to: "9999-12-31") { days { date openMinutes } } }'],
+    ['myAppointments from year 9999', 'query { myAppointments(from: "9999-12-31T23:59:59Z", to: "9999-12-31T23:59:59Z") { edges { cursor } } }'],
+    ['appointmentAsOf year 9999', 'query { appointmentAsOf(appointmentId: "00000000-0000-4000-8000-000000000001", at: "9999-12-31T23:59:59Z") { id } }'],
+  ].map(([name, query]) => ({ name: name as string, as: () => owner, query: query as string, variables: () => ({ p: cal.providerId }), code: 'VALIDATION_FAILED' }))),
+  { name: 'a booking in year 9999', as: () => customer, ...book({ start: '9999-12-31T23:30:00Z' }), code: 'VALIDATION_FAILED' },
+  {
+    name: 'a schedule override on 9999-12-31',
+    as: () => owner,
+    query: 'mutation($p: ID!) { addScheduleOverride(providerId: $p, input: { date: "9999-12-31", blocked: false, windows: [{ start: "22:00", end: "24:00" }] }) { id } }',
+    variables: () => ({ p: cal.providerId }),
+    code: 'VALIDATION_FAILED',
+  },
   {
     name: 'cancel an unknown appointment',
     as: () => customer,
@@ -176,7 +193,11 @@ it('a wide query (500 aliased pages) is refused before it runs, with VALIDATION_
   const wide = Array.from({ length: 500 }, (_, i) => `p${i}: providers(first: 100) { edges { node { id name } } }`).join(' ');
   const r = await customer.run(`{ ${wide} }`);
   expect(r.status).toBe(400);
-  expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', maxCost: 20_000 });
+  expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', aliases: 500, maxAliases: 100 });
+  const costly = Array.from({ length: 50 }, (_, i) => `p${i}: providers(first: 100) { edges { node { id name services { id name } } } }`).join(' ');
+  const c = await customer.run(`{ ${costly} }`);
+  expect(c.status).toBe(400);
+  expect(c.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query', maxCost: 100_000 });
 });
 
 it('a WebSocket with a bad token is closed with 4401, one without a token may subscribe to public data', async () => {

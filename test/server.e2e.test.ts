@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -82,12 +83,35 @@ describe('embedded mode', () => {
     await second.stop();
   });
 
-  it('refuses a second process on the same data folder with a clear message', async () => {
+  it('starts although a pid file left in the folder names a live, unrelated process', async () => {
     const dir = tempDir();
-    // Another live process (our parent) holds the folder.
-    fs.mkdirSync(dir, { recursive: true });
+    // What an older version left behind, naming a pid since reused by someone else (our parent).
     fs.writeFileSync(path.join(dir, 'slotstream.pid'), String(process.ppid));
-    await expect(start(dir)).rejects.toThrow(`The data folder ${dir} is in use by process ${process.ppid}`);
+    const app = await start(dir);
+    await app.stop();
+  });
+
+  it('refuses a second process on the same data folder with a clear message, and starts once that process is killed', async () => {
+    const dir = tempDir();
+    const holder = spawn(
+      process.execPath,
+      ['-r', path.join(__dirname, 'torture/support/ts-register.js'), '-e', "require('./src/db/data-dir-lock').lockDataDir(process.argv[1]).then(() => { console.log('locked'); setInterval(() => undefined, 60_000); })", dir],
+      { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+      });
+      await expect(start(dir)).rejects.toThrow(`The data folder ${dir} is in use by process ${holder.pid}`);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    await exited;
+    // No clean-up by the holder: the operating system released the lock when it died.
+    const app = await start(dir);
+    await app.stop();
   });
 
   it('finishes an in-flight request before stopping', async () => {

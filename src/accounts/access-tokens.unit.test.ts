@@ -18,13 +18,21 @@ describe('AccessTokens', () => {
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(decodeJwt(token)).toEqual({ sub: ID, role: 'PROVIDER', iss: 'slotstream', iat: T0 / 1000, exp: T0 / 1000 + 900 });
     expect(expiresAt).toBe(T0 + 15 * 60_000);
-    await expect(tokens.verify(token)).resolves.toEqual({ id: ID, role: 'PROVIDER' });
+    await expect(tokens.verify(token)).resolves.toEqual({ viewer: { id: ID, role: 'PROVIDER' }, expiresAt: T0 + 15 * 60_000, sessionId: null });
+  });
+
+  it('carries the login (refresh-token family) as sid, and a shorter life when asked', async () => {
+    const family = '7f0d7c1e-3b7a-4c1e-8e2a-5d4c3b2a1f00';
+    const short = new AccessTokens(SECRET, () => now, 2000);
+    const { token, expiresAt } = await short.issue({ id: ID, role: 'CUSTOMER' }, family);
+    expect(decodeJwt(token)).toMatchObject({ sid: family, exp: T0 / 1000 + 2 });
+    await expect(short.verify(token)).resolves.toEqual({ viewer: { id: ID, role: 'CUSTOMER' }, expiresAt, sessionId: family });
   });
 
   it('refuses an expired token with UNAUTHENTICATED and reason TOKEN_EXPIRED', async () => {
     const { token } = await tokens.issue({ id: ID, role: 'CUSTOMER' });
     now = T0 + 15 * 60_000 - 1000;
-    await expect(tokens.verify(token)).resolves.toEqual({ id: ID, role: 'CUSTOMER' });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ viewer: { id: ID, role: 'CUSTOMER' } });
     now = T0 + 15 * 60_000;
     await expect(tokens.verify(token)).rejects.toEqual(new DomainError('UNAUTHENTICATED', 'Access token expired', { reason: 'TOKEN_EXPIRED' }));
   });

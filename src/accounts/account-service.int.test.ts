@@ -25,8 +25,8 @@ describe.each(testBackends())('AccountService on %s', (backend) => {
     now = T0 + seq * 3_600_000;
   });
 
-  const register = (overrides: Partial<Parameters<AccountService['register']>[0]> = {}) =>
-    accounts.register({ email: email(), password: 'correct horse', name: 'Ada', role: 'CUSTOMER', ...overrides });
+  const register = (overrides: Partial<Parameters<AccountService['register']>[0]> = {}, from = address()) =>
+    accounts.register({ email: email(), password: 'correct horse', name: 'Ada', role: 'CUSTOMER', ...overrides }, from);
 
   describe('register', () => {
     it('creates the user, signs it in, and stores only hashes', async () => {
@@ -45,17 +45,35 @@ describe.each(testBackends())('AccountService on %s', (backend) => {
       expect(await database.db.selectFrom('users').select('id').where('email', '=', e).execute()).toEqual([]);
     });
 
-    it('refuses an email registered before, whatever its case', async () => {
+    it('refuses an email registered before, whatever its case, without naming the reason', async () => {
       const e = email();
       await register({ email: e });
-      await expect(register({ email: e.toUpperCase() })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: 'This email is already registered', details: { field: 'email' } });
+      const refused = await register({ email: e.toUpperCase() }).catch((err: unknown) => err);
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', details: {} });
+      expect(String((refused as Error).message)).not.toMatch(/already|registered|exists|taken/i);
     });
 
     it('lets exactly one of two simultaneous sign-ups with one email win', async () => {
       const e = email();
       const results = await Promise.allSettled([register({ email: e }), register({ email: e.toUpperCase() })]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'VALIDATION_FAILED', details: { field: 'email' } } });
+      expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'FORBIDDEN' } });
+    });
+
+    it('limits sign-ups per client address: the 21st in an hour is RATE_LIMITED, other addresses are not', async () => {
+      const ip = address();
+      for (let i = 0; i < 20; i++) await register({}, ip);
+      await expect(register({}, ip)).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 3600 } });
+      await expect(register({}, address())).resolves.toMatchObject({ user: { role: 'CUSTOMER' } });
+      now += 3_600_001;
+      await expect(register({}, ip)).resolves.toMatchObject({ user: { role: 'CUSTOMER' } });
+    });
+
+    it('limits sign-ups per e-mail address, taken or not: the 4th try of one address in an hour is RATE_LIMITED', async () => {
+      const e = email();
+      await register({ email: e });
+      for (let i = 0; i < 2; i++) await expect(register({ email: e })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(register({ email: e.toUpperCase() })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     });
 
     it.each([
@@ -85,32 +103,54 @@ describe.each(testBackends())('AccountService on %s', (backend) => {
       expect(unknown).toEqual(wrong);
     });
 
-    it('limits failures per account: the 6th attempt in 15 minutes is RATE_LIMITED, even with the right password', async () => {
+    it('limits failures per account and address: the 6th attempt in 15 minutes from that address is RATE_LIMITED, even with the right password', async () => {
       const e = email();
+      const attacker = address();
       await register({ email: e });
       for (let i = 0; i < 5; i++) {
         now += 60_000;
-        await expect(accounts.login(e, 'wrong horse', address())).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+        await expect(accounts.login(e, 'wrong horse', attacker)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
       }
       const firstFailure = now - 4 * 60_000;
-      await expect(accounts.login(e, 'correct horse', address())).rejects.toMatchObject({
+      await expect(accounts.login(e, 'correct horse', attacker)).rejects.toMatchObject({
         code: 'RATE_LIMITED',
         details: { retryAfterSeconds: (firstFailure + 15 * 60_000 - now) / 1000 },
       });
       // Sliding: once the oldest failure leaves the window, one more attempt fits.
       now = firstFailure + 15 * 60_000 + 1;
+      await expect(accounts.login(e, 'correct horse', attacker)).resolves.toMatchObject({ user: { email: e } });
+    });
+
+    it('cannot be turned into a lockout: the owner’s correct password from an address without failures is let through', async () => {
+      const e = email();
+      await register({ email: e });
+      const attacker = address();
+      for (let i = 0; i < 5; i++) await expect(accounts.login(e, 'wrong horse', attacker)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect(accounts.login(e, 'correct horse', attacker)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
       await expect(accounts.login(e, 'correct horse', address())).resolves.toMatchObject({ user: { email: e } });
     });
 
-    it('does not lock out another account, and a success forgives earlier failures', async () => {
+    it('meets guesses spread over many addresses with the account’s limit, on every address that failed it before', async () => {
+      const e = email();
+      await register({ email: e });
+      const addresses = Array.from({ length: 50 }, () => address());
+      for (const ip of addresses) await expect(accounts.login(e, 'wrong horse', ip)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      // Fifty failures: a second guess from any of those addresses is refused …
+      await expect(accounts.login(e, 'wrong horse', addresses[7] as string)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      // … while an address that never failed (the owner's) still gets its answer.
+      await expect(accounts.login(e, 'correct horse', address())).resolves.toMatchObject({ user: { email: e } });
+    });
+
+    it('does not lock out another account, and a success forgives earlier failures from its address', async () => {
       const [a, b] = [email(), email()];
+      const [ipA, ipB] = [address(), address()];
       await register({ email: a });
       await register({ email: b });
-      for (let i = 0; i < 5; i++) await accounts.login(a, 'wrong horse', address()).catch(() => undefined);
-      await expect(accounts.login(a, 'correct horse', address())).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-      for (let i = 0; i < 4; i++) await accounts.login(b, 'wrong horse', address()).catch(() => undefined);
-      await accounts.login(b, 'correct horse', address());
-      for (let i = 0; i < 4; i++) await expect(accounts.login(b, 'wrong horse', address())).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      for (let i = 0; i < 5; i++) await accounts.login(a, 'wrong horse', ipA).catch(() => undefined);
+      await expect(accounts.login(a, 'correct horse', ipA)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      for (let i = 0; i < 4; i++) await accounts.login(b, 'wrong horse', ipB).catch(() => undefined);
+      await accounts.login(b, 'correct horse', ipB);
+      for (let i = 0; i < 4; i++) await expect(accounts.login(b, 'wrong horse', ipB)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     });
 
     it('limits attempts per client address: the 21st in a minute is RATE_LIMITED, other addresses are not', async () => {
@@ -125,10 +165,20 @@ describe.each(testBackends())('AccountService on %s', (backend) => {
     it('counts parallel guesses exactly: of 12 at once, 5 are checked and 7 refused', async () => {
       const e = email();
       await register({ email: e });
-      const results = await Promise.allSettled(Array.from({ length: 12 }, () => accounts.login(e, 'wrong horse', address())));
+      const ip = address();
+      const results = await Promise.allSettled(Array.from({ length: 12 }, () => accounts.login(e, 'wrong horse', ip)));
       const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'OK'));
       expect(codes.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(5);
       expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(7);
+    });
+  });
+
+  describe('throttleBooking', () => {
+    it('lets a customer book 30 times an hour, then RATE_LIMITED; others are not affected', async () => {
+      const [a, b] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
+      for (let i = 0; i < 30; i++) await accounts.throttleBooking(a);
+      await expect(accounts.throttleBooking(a)).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 3600 } });
+      await expect(accounts.throttleBooking(b)).resolves.toBeUndefined();
     });
   });
 

@@ -17,11 +17,34 @@ export interface User {
   readonly role: Role;
 }
 
+/**
+ * How a user that no longer exists (deleted, or erased) appears where something still points at it,
+ * e.g. as the customer of an appointment in the provider's list: the page is served, the person shown
+ * as gone.
+ */
+export const DELETED_USER_NAME = '[deleted]';
+export const deletedUser = (id: string): User => ({ id, email: '', name: DELETED_USER_NAME, role: 'CUSTOMER' });
+
 /** Who sends a request, as proven by a valid access token. */
 export interface Viewer {
   readonly id: string;
   readonly role: Role;
 }
+
+/**
+ * What an access token proves, for connections that outlive a request (WebSocket): who, until when,
+ * and which login (refresh-token family) it was issued to, so a revoked login can end the connection.
+ */
+export interface Session {
+  readonly viewer: Viewer;
+  /** Epoch ms at which the token stops being accepted. */
+  readonly expiresAt: number;
+  /** The login's refresh-token family; null for a token issued outside a login (operators' tools). */
+  readonly sessionId: string | null;
+}
+
+/** Why a session ended before its token expired. */
+export type SessionEnd = 'USER_DELETED' | 'LOGIN_REVOKED';
 
 /** What register, login and refresh answer (`AuthPayload`). */
 export interface AuthResult {

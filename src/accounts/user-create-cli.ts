@@ -39,7 +39,7 @@ export function parseUserCreateArgs(argv: readonly string[]): UserCreateArgs {
  * user, and report it on `out`. Returns the password actually used.
  */
 export async function runUserCreate(args: UserCreateArgs, config: Config, out: (line: string) => void): Promise<{ id: string; password: string }> {
-  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  const unlock = config.databaseUrl ? () => undefined : await lockDataDir(config.dataDir);
   try {
     const database = await openDatabase(
       config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: 2 } : { dataDir: path.join(config.dataDir, 'pglite') },

@@ -1,4 +1,5 @@
 import { validationError } from '../domain/errors';
+import { requireStorableText } from '../domain/storable-text';
 
 /**
  * Input rules for accounts. Each failure is VALIDATION_FAILED naming the field.
@@ -19,7 +20,7 @@ export const emailKey = (email: string): string => email.trim().toLowerCase();
 export function validEmail(email: string): string {
   const trimmed = email.trim();
   if (trimmed.length > EMAIL_MAX_LENGTH || !EMAIL.test(trimmed)) throw validationError('email', 'Enter a valid email address', email);
-  return trimmed;
+  return requireStorableText('email', trimmed);
 }
 
 export function validPassword(password: string): string {
@@ -31,5 +32,5 @@ export function validPassword(password: string): string {
 export function validName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > NAME_MAX_LENGTH) throw validationError('name', `Name must be 1 to ${NAME_MAX_LENGTH} characters long`, name);
-  return trimmed;
+  return requireStorableText('name', trimmed);
 }

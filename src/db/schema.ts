@@ -36,7 +36,7 @@ export interface Database {
   stream_snapshots: StreamSnapshotsTable;
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
-  login_attempts: LoginAttemptsTable;
+  rate_limit_hits: RateLimitHitsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
   rm_providers: RmProvidersTable;
   rm_services: RmServicesTable;
@@ -72,9 +72,10 @@ export interface RefreshTokensTable {
   revoked_at: Date | null;
 }
 
-export interface LoginAttemptsTable {
+/** Sliding-window rate limits (src/accounts/rate-limiter.ts); migration 0007. */
+export interface RateLimitHitsTable {
   id: Generated<string>;
-  scope: 'ip' | 'account';
+  scope: string;
   key: string;
   at: Date;
 }

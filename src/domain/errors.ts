@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'CONCURRENCY_CONFLICT'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'BOOKING_LIMIT_REACHED'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 
 /** A rule of the domain refused a command. Never thrown for infrastructure failures. */
 export class DomainError extends Error {

@@ -53,7 +53,7 @@ function parseArgs(argv: readonly string[], options: readonly string[]): { value
 
 /** The database and event store of the configuration, and a read side over them (no workers). */
 async function openReadSide(config: Config): Promise<{ readSide: ReadSide; close(): Promise<void> }> {
-  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  const unlock = config.databaseUrl ? () => undefined : await lockDataDir(config.dataDir);
   try {
     // A rebuild holds a connection for its lock, one reading ahead and one per projection it writes.
     const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: 6 } : { dataDir: path.join(config.dataDir, 'pglite') });

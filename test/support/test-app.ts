@@ -13,10 +13,21 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
+/**
+ * Test suites sign up dozens of users from 127.0.0.1 and book many slots per customer: the abuse
+ * limits are lifted for them (a suite that tests a limit sets its own value).
+ */
+export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
+  REGISTRATIONS_PER_ADDRESS_PER_HOUR: '100000',
+  REGISTRATIONS_PER_EMAIL_PER_HOUR: '1000',
+  BOOKINGS_PER_CUSTOMER_PER_HOUR: '100000',
+  LIVE_BOOKINGS_PER_CUSTOMER: '100000',
+};
+
 /** A real node on a random port: PGlite in a temp folder, or a fresh database on the PostgreSQL server. */
 export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { clock?: () => number } = {}): Promise<TestApp> {
   const cleanup: Array<() => Promise<void>> = [];
-  const baseEnv: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test' };
+  const baseEnv: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...GENEROUS_LIMITS };
   if (backend === 'postgres' && !env.DATABASE_URL) {
     const pgdb = await createTestPostgres();
     baseEnv.DATABASE_URL = pgdb.url;

@@ -52,6 +52,8 @@ export type BookAppointment = Cmd<'BookAppointment', {
   start: number;
   notes?: string | null;
   idempotencyKey: string;
+  /** Live future appointments the customer may hold with this provider (booking-limits.ts); none = no limit. */
+  maxLiveBookings?: number;
 }>;
 export type ConfirmAppointment = Cmd<'ConfirmAppointment', { appointmentId: string }>;
 export type CancelAppointment = Cmd<'CancelAppointment', { appointmentId: string; reason?: string | null }>;

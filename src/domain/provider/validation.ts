@@ -8,6 +8,7 @@
  */
 import type { Money } from './money';
 import { validationError } from '../errors';
+import { requireStorableText } from '../storable-text';
 import { isValidLocalDate, isValidTimeZone, parseLocalTime } from '../schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type Weekday, type WeeklyHours } from '../schedule/types';
 
@@ -48,7 +49,7 @@ export function validName(field: string, value: unknown): string {
   if (charLength(trimmed) > LIMITS.name) {
     throw validationError(field, `${field} must be at most ${LIMITS.name} characters`, value);
   }
-  return trimmed;
+  return requireStorableText(field, trimmed);
 }
 
 /** Optional free text: `null`/`undefined` pass through as `null`; a string must fit `max` characters. */
@@ -56,7 +57,7 @@ export function optionalText(field: string, value: unknown, max: number): string
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`, value);
   if (charLength(value) > max) throw validationError(field, `${field} must be at most ${max} characters`, value);
-  return value;
+  return requireStorableText(field, value);
 }
 
 export function validTimeZone(field: string, value: unknown): string {
@@ -105,7 +106,7 @@ export function validIdempotencyKey(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || charLength(value) > LIMITS.idempotencyKey) {
     throw validationError(field, `${field} must be 1 to ${LIMITS.idempotencyKey} characters`, value);
   }
-  return value;
+  return requireStorableText(field, value);
 }
 
 export function validLocalDate(field: string, value: unknown): string {

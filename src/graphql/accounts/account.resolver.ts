@@ -15,7 +15,7 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayload, { description: 'Self-service sign-up (CUSTOMER or PROVIDER); signs the new user in.' })
   register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
-    return ctx.runtime.accounts.register(input);
+    return ctx.runtime.accounts.register(input, ctx.clientAddress);
   }
 
   @Mutation(() => AuthPayload, { description: 'Sign in. Wrong credentials: UNAUTHENTICATED; too many attempts: RATE_LIMITED.' })

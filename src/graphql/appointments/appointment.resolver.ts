@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/errors';
 import type { ProviderCommand } from '../../domain/provider';
 import type { AppointmentStatus } from '../../domain/provider/events';
 import type { AppointmentView, ProviderView, ServiceView } from '../../projections/queries/views';
-import type { User as UserModel } from '../../accounts/model';
+import { type User as UserModel, deletedUser } from '../../accounts/model';
 import { User } from '../accounts/user.type';
 import { loadUser } from '../accounts/user.loader';
 import { requireViewer } from '../auth';
@@ -85,15 +85,15 @@ export class AppointmentResolver {
 
   @FieldResolver(() => User)
   async customer(@Root() a: AppointmentView, @Ctx() ctx: GraphQLContext): Promise<UserModel> {
-    const u = await loadUser(ctx, a.customerId);
-    if (!u) throw new DomainError('NOT_FOUND', `User ${a.customerId} not found`);
-    return u;
+    // A customer deleted or erased since booking: the appointment stays, shown with a "[deleted]" customer.
+    return (await loadUser(ctx, a.customerId)) ?? deletedUser(a.customerId);
   }
 
   @Mutation(() => Appointment, { description: 'Customers. PENDING when the service requires confirmation, else CONFIRMED.' })
   async bookAppointment(@Arg('input', () => BookAppointmentInput) input: BookAppointmentInput, @Ctx() ctx: GraphQLContext): Promise<AppointmentView> {
     const viewer = requireViewer(ctx);
     const providerId = requireId('providerId', input.providerId);
+    await ctx.runtime.accounts.throttleBooking(viewer.id);
     const { appointmentId } = bookingIds(providerId, viewer.id, input.idempotencyKey);
     const r = await runCommand(ctx, providerId, {
       type: 'BookAppointment',
@@ -103,6 +103,7 @@ export class AppointmentResolver {
         start: input.start,
         notes: input.notes ?? null,
         idempotencyKey: input.idempotencyKey,
+        maxLiveBookings: ctx.runtime.config.abuse.liveBookingsPerCustomer,
       },
     });
     return appointmentOf(r, appointmentId);

@@ -1,3 +1,4 @@
+import { isAcceptedInstant } from '../../domain/accepted-instants';
 import { stringScalar, unserializable } from './string-scalar';
 
 /**
@@ -51,8 +52,12 @@ function toEpochMs(value: unknown): number | null {
 export const DateTimeScalar = stringScalar<number>({
   name: 'DateTime',
   description: 'An instant, ISO-8601 with an offset, e.g. 2027-03-29T07:00:00Z or 2027-03-29T09:00:00+02:00. Answers are in UTC ("Z").',
-  expected: 'an ISO-8601 instant with seconds and an offset, e.g. 2027-03-29T07:00:00Z',
-  parse: parseInstant,
+  expected: 'an ISO-8601 instant with seconds and an offset, in the years 0001 to 9998, e.g. 2027-03-29T07:00:00Z',
+  // Any instant the format can write is read, but only the accepted range goes in (domain/accepted-instants).
+  parse: (text) => {
+    const ms = parseInstant(text);
+    return ms !== null && isAcceptedInstant(ms) ? ms : null;
+  },
   serialize: (value) => {
     const ms = toEpochMs(value);
     if (ms === null || !(ms >= MIN_INSTANT && ms <= MAX_INSTANT)) throw unserializable('DateTime', value);

@@ -1,3 +1,4 @@
+import { isAcceptedDate } from '../../domain/accepted-instants';
 import { isValidLocalDate } from '../../domain/schedule/local-time';
 import { stringScalar, unserializable } from './string-scalar';
 
@@ -9,8 +10,8 @@ import { stringScalar, unserializable } from './string-scalar';
 export const DateScalar = stringScalar<string>({
   name: 'Date',
   description: 'A calendar date YYYY-MM-DD (in the provider\'s time zone).',
-  expected: 'a calendar date YYYY-MM-DD, e.g. 2027-03-29',
-  parse: (text) => (isValidLocalDate(text) ? text : null),
+  expected: 'a calendar date YYYY-MM-DD in the years 0001 to 9998, e.g. 2027-03-29',
+  parse: (text) => (isValidLocalDate(text) && isAcceptedDate(text) ? text : null),
   serialize: (value) => {
     if (typeof value === 'string' && isValidLocalDate(value)) return value;
     throw unserializable('Date', value);

@@ -39,6 +39,14 @@ describe('DateTime', () => {
     expect(() => DateTimeScalar.parseValue(text)).toThrow(expect.objectContaining({ extensions: { code: 'VALIDATION_FAILED', scalar: 'DateTime', value: text } }));
   });
 
+  it('takes instants of the years 0001 to 9998 only (what is derived from them must stay writable)', () => {
+    expect(DateTimeScalar.parseValue('0001-01-01T00:00:00Z')).toBe(Date.parse('0001-01-01T00:00:00Z'));
+    expect(DateTimeScalar.parseValue('9998-12-31T23:59:59.999Z')).toBe(Date.parse('9998-12-31T23:59:59.999Z'));
+    for (const text of ['9999-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '9998-12-31T23:00:00-01:00', '0001-01-01T00:30:00+01:00']) {
+      expect(() => DateTimeScalar.parseValue(text)).toThrow(expect.objectContaining({ extensions: { code: 'VALIDATION_FAILED', scalar: 'DateTime', value: text } }));
+    }
+  });
+
   it('refuses non-strings as input, even epoch numbers', () => {
     expect(() => DateTimeScalar.parseValue(1_800_000_000_000)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ value: 1_800_000_000_000 }) }));
   });
@@ -71,7 +79,7 @@ describe('Date', () => {
     expect(DateScalar.parseValue('2028-02-29')).toBe('2028-02-29');
     expect(DateScalar.serialize('2027-03-29')).toBe('2027-03-29');
   });
-  it.each(['2027-02-30', '2027-02-29', '2027-13-01', '2027-3-29', '29.03.2027', '2027-03-29T00:00:00Z'])('refuses %j', (text) => {
+  it.each(['2027-02-30', '2027-02-29', '2027-13-01', '2027-3-29', '29.03.2027', '2027-03-29T00:00:00Z', '9999-01-01', '9999-12-31'])('refuses %j', (text) => {
     expect(() => DateScalar.parseValue(text)).toThrow(expect.objectContaining({ extensions: { code: 'VALIDATION_FAILED', scalar: 'Date', value: text } }));
   });
   it('will not guess the calendar date of a Date object on output', () => {

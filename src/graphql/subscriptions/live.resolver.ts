@@ -73,7 +73,8 @@ function availabilityUpdates({ args, context }: SubscribeResolverData<unknown, A
       closed = true;
       watching.close();
     };
-  });
+    // Each update is the whole list: a client behind gets the latest one only.
+  }, () => 'slots');
 }
 
 function sameSlots(a: readonly AvailableSlot[], b: readonly AvailableSlot[]): boolean {
@@ -94,6 +95,8 @@ function appointmentUpdates({ context }: SubscribeResolverData<unknown, Record<s
         if (a) push(a);
       }, fail);
     }),
+    // A client behind gets each changed appointment once, as it is now.
+    (a) => a.id,
   );
 }
 

@@ -1,10 +1,33 @@
 /**
  * Turns a push source (listener callbacks) into the AsyncIterable a GraphQL subscription returns.
- * Values queue up while the consumer is busy; `return()` (the client unsubscribed or disconnected)
- * runs the source's cleanup exactly once, so no listener outlives its subscription.
+ * `return()` (the client unsubscribed or disconnected) runs the source's cleanup exactly once, so no
+ * listener outlives its subscription.
+ *
+ * While the consumer is busy (graphql-ws waits until each message has been handed to the network, so
+ * a client that stops reading keeps it busy), values wait, but only the latest per `latestBy(value)`:
+ * an update replaces the one of the same key that is still waiting (a newer slot list the older one,
+ * a newer state of an appointment its older state). What waits is bounded by the number of keys, never
+ * by how many updates come while a client is not reading.
  */
-export function pushIterator<T>(start: (push: (value: T) => void, fail: (err: unknown) => void) => () => void): AsyncIterableIterator<T> {
-  const queue: T[] = [];
+export function pushIterator<T>(
+  start: (push: (value: T) => void, fail: (err: unknown) => void) => () => void,
+  latestBy: (value: T) => string,
+): AsyncIterableIterator<T> {
+  const waitingValues = new Map<string, T>();
+  const queue = {
+    push: (value: T): void => {
+      const key = latestBy(value);
+      waitingValues.delete(key); // re-inserted last: the newest state goes out after older keys
+      waitingValues.set(key, value);
+    },
+    shift: (): T | undefined => {
+      const first = waitingValues.entries().next();
+      if (first.done) return undefined;
+      waitingValues.delete(first.value[0]);
+      return first.value[1];
+    },
+    clear: (): void => waitingValues.clear(),
+  };
   let waiting: ((r: IteratorResult<T>) => void) | null = null;
   let failWaiting: ((err: unknown) => void) | null = null;
   let failure: { err: unknown } | null = null;
@@ -36,7 +59,7 @@ export function pushIterator<T>(start: (push: (value: T) => void, fail: (err: un
   function finish(): IteratorResult<T> {
     if (!done) {
       done = true;
-      queue.length = 0;
+      queue.clear();
       stop();
       waiting?.({ value: undefined, done: true });
       waiting = null;

@@ -31,13 +31,23 @@ function operationKey(args: ExecutionArgs): string | null {
   return key;
 }
 
+/**
+ * Each event executes with a context of its own: per-operation caches keyed by the context (the
+ * DataLoaders of graphql/loaders.ts) then live for one event, not for as long as the subscription,
+ * so nested data (a renamed provider) is read fresh for every update pushed.
+ */
+function perEvent(args: ExecutionArgs, payload: unknown): ExecutionArgs {
+  const context: unknown = args.contextValue;
+  return { ...args, rootValue: payload, contextValue: typeof context === 'object' && context !== null ? { ...context } : context };
+}
+
 function executeEvent(args: ExecutionArgs, payload: unknown): Result {
   const results = typeof payload === 'object' && payload !== null ? shareable.get(payload) : undefined;
   const key = results ? operationKey(args) : null;
-  if (!results || key === null) return execute({ ...args, rootValue: payload });
+  if (!results || key === null) return execute(perEvent(args, payload));
   let result = results.get(key);
   if (result === undefined) {
-    result = execute({ ...args, rootValue: payload });
+    result = execute(perEvent(args, payload));
     results.set(key, result);
   }
   return result;

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { GENEROUS_LIMITS } from '../../support/test-app';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const HOOK = path.join(__dirname, 'ts-register.js');
@@ -28,7 +29,7 @@ export function spawnServer(env: Record<string, string>, options: { startTimeout
   const child: ChildProcess = spawn(process.execPath, ['-r', HOOK, path.join('src', 'main.ts')], {
     cwd: ROOT,
     // A clean environment: only what a node needs plus the server's configuration.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', LOG_LEVEL: 'info', NODE_ENV: 'test', ...GENEROUS_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error('the server process did not start');
