@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema';
+import { generateEncryptionKey, parseEncryptionKeys } from './security/secret-box';
 
 /**
  * The JWT signing secret: JWT_SECRET when set; otherwise generated once and kept in the database, so
@@ -15,4 +16,20 @@ export async function resolveJwtSecret(db: Kysely<Database>, fromEnv: string | u
     .execute();
   const row = await db.selectFrom('app_settings').select('value').where('key', '=', 'jwt_secret').executeTakeFirstOrThrow();
   return row.value;
+}
+
+/**
+ * The keys that seal OAuth tokens (src/security/secret-box.ts): ENCRYPTION_KEY when set (already
+ * validated by the config); otherwise one generated once and kept in the database like the JWT
+ * secret, so every node and every restart opens what another sealed.
+ */
+export async function resolveEncryptionKeys(db: Kysely<Database>, fromEnv: string | undefined): Promise<Buffer[]> {
+  if (fromEnv) return parseEncryptionKeys(fromEnv);
+  await db
+    .insertInto('app_settings')
+    .values({ key: 'encryption_key', value: generateEncryptionKey() })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('app_settings').select('value').where('key', '=', 'encryption_key').executeTakeFirstOrThrow();
+  return parseEncryptionKeys(row.value);
 }
