@@ -9,13 +9,7 @@ import { generateEncryptionKey, parseEncryptionKeys } from './security/secret-bo
  */
 export async function resolveJwtSecret(db: Kysely<Database>, fromEnv: string | undefined): Promise<string> {
   if (fromEnv) return fromEnv;
-  await db
-    .insertInto('app_settings')
-    .values({ key: 'jwt_secret', value: randomBytes(48).toString('base64url') })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('app_settings').select('value').where('key', '=', 'jwt_secret').executeTakeFirstOrThrow();
-  return row.value;
+  return keptSetting(db, 'jwt_secret', () => randomBytes(48).toString('base64url'));
 }
 
 /**
@@ -24,12 +18,16 @@ export async function resolveJwtSecret(db: Kysely<Database>, fromEnv: string | u
  * secret, so every node and every restart opens what another sealed.
  */
 export async function resolveEncryptionKeys(db: Kysely<Database>, fromEnv: string | undefined): Promise<Buffer[]> {
-  if (fromEnv) return parseEncryptionKeys(fromEnv);
+  return parseEncryptionKeys(fromEnv || (await keptSetting(db, 'encryption_key', generateEncryptionKey)));
+}
+
+/** The setting's value; the first caller's `generate()` wins when nodes race to create it. */
+async function keptSetting(db: Kysely<Database>, key: string, generate: () => string): Promise<string> {
   await db
     .insertInto('app_settings')
-    .values({ key: 'encryption_key', value: generateEncryptionKey() })
+    .values({ key, value: generate() })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
-  const row = await db.selectFrom('app_settings').select('value').where('key', '=', 'encryption_key').executeTakeFirstOrThrow();
-  return parseEncryptionKeys(row.value);
+  const row = await db.selectFrom('app_settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+  return row.value;
 }

@@ -11,6 +11,7 @@ import {
   type PushChannel,
   type PushNotification,
   type SyncedAppointmentEvent,
+  CalendarError,
   CalendarNeedsReauthError,
   CalendarRejectedError,
   CalendarUnavailableError,
@@ -89,7 +90,8 @@ export class GoogleCalendarProvider implements CalendarProvider {
   }
 
   connect(tokens: CalendarTokens, onTokensRefreshed: (tokens: CalendarTokens) => Promise<void> | void): CalendarClient {
-    return new GoogleCalendarClient(this.oauthClient(), tokens, onTokensRefreshed, (oauth) => this.api(oauth));
+    const oauth = this.oauthClient();
+    return new GoogleCalendarClient(oauth, this.api(oauth), tokens, onTokensRefreshed);
   }
 
   /** `headers` as node:http gives them (lower-case names). */
@@ -121,16 +123,15 @@ export class GoogleCalendarProvider implements CalendarProvider {
 }
 
 class GoogleCalendarClient implements CalendarClient {
-  private readonly api: calendar_v3.Calendar;
   private current: CalendarTokens;
   /** Refreshed tokens being persisted: every call waits for them before it returns. */
   private persisting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly oauth: OAuth2Client,
+    private readonly api: calendar_v3.Calendar,
     tokens: CalendarTokens,
     onTokensRefreshed: (tokens: CalendarTokens) => Promise<void> | void,
-    api: (oauth: OAuth2Client) => calendar_v3.Calendar,
   ) {
     this.current = tokens;
     oauth.setCredentials({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken, expiry_date: tokens.expiresAt, scope: tokens.scope ?? undefined });
@@ -144,7 +145,6 @@ class GoogleCalendarClient implements CalendarClient {
       persisted.catch(() => undefined);
       this.persisting = persisted;
     });
-    this.api = api(oauth);
   }
 
   async refresh(): Promise<CalendarTokens> {
@@ -271,36 +271,28 @@ async function guarded<T>(request: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Google's two error bodies: OAuth's `{ error, error_description }` and the APIs' `{ error: { message, errors } }`. */
+interface GoogleErrorBody {
+  readonly error?: string | { readonly message?: string; readonly errors?: ReadonlyArray<{ readonly reason?: string }> };
+  readonly error_description?: string;
+}
+
 /**
  * `invalid_grant` (from the token endpoint) and a 401 that survived a refresh mean the grant is gone;
- * network trouble, timeouts, 429, 5xx and rate-limit 403s are temporary; any other answer is final.
+ * no answer (network, timeout), 429, 5xx and rate-limit 403s are temporary; any other answer is final.
  */
 function calendarErrorOf(err: unknown): Error {
-  if (err instanceof CalendarNeedsReauthError || err instanceof CalendarRejectedError || err instanceof CalendarUnavailableError) return err;
-  const e = err as { message?: unknown; response?: { status?: unknown; data?: unknown } };
-  const message = `Google: ${typeof e.message === 'string' ? e.message : String(err)}`.slice(0, 500);
-  const response = e.response;
-  if (response === undefined || typeof response.status !== 'number') {
-    // No answer: the network, a timeout, or the library finding no refresh token to use.
-    return /refresh token/i.test(message) ? new CalendarNeedsReauthError(message) : new CalendarUnavailableError(message);
-  }
+  if (err instanceof CalendarError) return err;
+  const { message, response } = err as { message?: unknown; response?: { status?: unknown; data?: unknown } };
+  const detail = typeof message === 'string' ? message : String(err);
+  if (typeof response?.status !== 'number') return new CalendarUnavailableError(`Google: ${detail}`.slice(0, 500));
   const status = response.status;
-  const data = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as { error?: unknown };
-  if (data.error === 'invalid_grant' || (status === 401 && data.error !== 'invalid_client')) return new CalendarNeedsReauthError(`Google: ${describe(data) ?? message}`, status);
-  const reasons = googleReasonsOf(data);
-  if (status === 429 || status >= 500 || (status === 403 && reasons.some((r) => /rateLimitExceeded|quotaExceeded/.test(r)))) {
-    return new CalendarUnavailableError(`Google: ${status} ${describe(data) ?? message}`, status);
-  }
-  return new CalendarRejectedError(`Google: ${status} ${describe(data) ?? message}`, status);
-}
-
-function describe(data: { error?: unknown }): string | null {
-  const error = data.error as { message?: unknown } | string | undefined;
-  if (typeof error === 'string') return `${error}${typeof (data as { error_description?: unknown }).error_description === 'string' ? `: ${(data as { error_description: string }).error_description}` : ''}`;
-  return typeof error?.message === 'string' ? error.message : null;
-}
-
-function googleReasonsOf(data: { error?: unknown }): string[] {
-  const errors = (data.error as { errors?: unknown } | undefined)?.errors;
-  return Array.isArray(errors) ? errors.map((e) => String((e as { reason?: unknown }).reason ?? '')) : [];
+  const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as GoogleErrorBody;
+  const oauthError = typeof body.error === 'string' ? body.error : null;
+  const apiError = typeof body.error === 'object' ? body.error : null;
+  const summary = `Google: ${status} ${oauthError !== null ? [oauthError, body.error_description].filter(Boolean).join(': ') : (apiError?.message ?? detail)}`.slice(0, 500);
+  if (oauthError === 'invalid_grant' || (status === 401 && oauthError !== 'invalid_client')) return new CalendarNeedsReauthError(summary, status);
+  const rateLimited = status === 403 && (apiError?.errors ?? []).some((e) => /rateLimitExceeded|quotaExceeded/.test(e.reason ?? ''));
+  if (status === 429 || status >= 500 || rateLimited) return new CalendarUnavailableError(summary, status);
+  return new CalendarRejectedError(summary, status);
 }

@@ -46,13 +46,8 @@ function failureOf(error: { readonly code?: string; readonly decline_code?: stri
   return { code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null };
 }
 
-export function refundOf(refund: Stripe.Refund): Refund {
-  return {
-    id: refund.id,
-    paymentIntentId: idOf(refund.payment_intent) ?? '',
-    amount: money(refund.amount, refund.currency),
-    status: refundStatusOf(refund.status),
-  };
+export function refundOf(refund: Stripe.Refund, paymentIntentId: string): Refund {
+  return { id: refund.id, paymentIntentId, amount: money(refund.amount, refund.currency), status: refundStatusOf(refund.status) };
 }
 
 /** A verified Stripe event as the outcome it means for us; payments we did not create are `ignored`. */
@@ -74,8 +69,9 @@ export function paymentEventOf(event: Stripe.Event): PaymentEvent {
     case 'refund.created':
     case 'refund.updated':
     case 'refund.failed': {
-      const refund = refundOf(event.data.object);
-      return { ...base, kind: 'refund_updated', paymentIntentId: refund.paymentIntentId, refund };
+      const paymentIntentId = idOf(event.data.object.payment_intent);
+      if (paymentIntentId === null) return ignored();
+      return { ...base, kind: 'refund_updated', paymentIntentId, refund: refundOf(event.data.object, paymentIntentId) };
     }
     case 'charge.refunded': {
       const charge = event.data.object;

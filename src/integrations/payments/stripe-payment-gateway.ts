@@ -98,7 +98,7 @@ export class StripePaymentGateway implements PaymentGateway {
         { idempotencyKey: paymentKeys.refund(input.causeId) },
       ),
     );
-    return refundOf(refund);
+    return refundOf(refund, input.paymentIntentId);
   }
 
   verifyWebhook(rawBody: string | Buffer, signatureHeader: string | undefined): PaymentEvent {
