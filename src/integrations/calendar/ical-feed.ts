@@ -53,7 +53,7 @@ export function renderIcalFeed(provider: IcalFeedProvider, appointments: readonl
   });
   for (const appointment of appointments) {
     const at = (iso: string): DateTime => DateTime.fromISO(iso, { zone: 'utc' });
-    const local = vtimezone !== null && clock !== null && [appointment.start, appointment.end].every((iso) => readsBackAs(clock, Date.parse(iso)));
+    const local = vtimezone !== null && clock !== null && [appointment.start, appointment.end].every((iso) => unambiguousInZone(clock, Date.parse(iso)));
     calendar.createEvent({
       id: icalFeedUid(appointment.id),
       sequence: appointment.sequence,
@@ -75,7 +75,7 @@ export function renderIcalFeed(provider: IcalFeedProvider, appointments: readonl
  * True when the wall-clock time of `instant` names it and nothing else. In the hour clocks go back,
  * every wall-clock time occurs twice; RFC 5545 reads the first, some parsers (ical.js) the second.
  */
-function readsBackAs(clock: ZoneClock, instant: number): boolean {
+function unambiguousInZone(clock: ZoneClock, instant: number): boolean {
   const wall = instant + clock.offsetAt(instant);
   if (wall % MINUTE_MS !== 0) return false;
   const day = Math.floor(wall / DAY_MS);
