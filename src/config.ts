@@ -3,6 +3,8 @@
  * stops start-up with a message naming the variable, the value and what is expected.
  */
 import path from 'node:path';
+import { isMeetingLinkTemplate } from './integrations/calendar/meeting-link';
+import { parseEncryptionKeys } from './security/secret-box';
 
 export interface Config {
   readonly port: number;
@@ -35,6 +37,37 @@ export interface Config {
   readonly webhookAllowPrivateNetworks: boolean;
   /** Abuse protection (README "Limits and abuse protection"). */
   readonly abuse: AbuseLimits;
+  /** Payments through Stripe; absent = payments off (a service cannot require payment). */
+  readonly stripe: StripeConfig | undefined;
+  /** How long an unpaid booking, and a `holdSlot` hold, keep their slot. */
+  readonly paymentHoldMinutes: number;
+  readonly slotHoldMinutes: number;
+  /** Google Calendar sync; absent = off. */
+  readonly google: GoogleConfig | undefined;
+  /** ENCRYPTION_KEY as given (validated): keys that seal OAuth tokens; absent = generated once and kept in the database. */
+  readonly encryptionKey: string | undefined;
+  /** Meeting address for virtual services without a Google connection; `{appointmentId}` is replaced. */
+  readonly meetingLinkTemplate: string;
+}
+
+export interface StripeConfig {
+  readonly secretKey: string;
+  /** Verifies POST /webhooks/stripe; absent = every webhook is refused. */
+  readonly webhookSecret: string | undefined;
+  /** Origin of Stripe's API (scheme, host, port): the SDK takes no path. */
+  readonly apiBase: string;
+}
+
+export interface GoogleConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Absent = PUBLIC_URL (else the listening address) + /oauth/google/callback. */
+  readonly redirectUri: string | undefined;
+  readonly authUrl: string;
+  readonly tokenUrl: string;
+  readonly revokeUrl: string;
+  /** googleapis `rootUrl`, ending with a slash. */
+  readonly apiBase: string;
 }
 
 /** Limits that keep one client from exhausting the service or other people's calendars. */
@@ -96,6 +129,20 @@ export const CONFIG_VARIABLES = [
   'WS_SEND_BUFFER_BYTES',
   'WS_SLOW_CONSUMER_MS',
   'WS_AUTH_RECHECK_MS',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_API_BASE',
+  'PAYMENT_HOLD_MINUTES',
+  'SLOT_HOLD_MINUTES',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'GOOGLE_REDIRECT_URI',
+  'GOOGLE_AUTH_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_REVOKE_URL',
+  'GOOGLE_API_BASE',
+  'ENCRYPTION_KEY',
+  'MEETING_LINK_TEMPLATE',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -175,6 +222,45 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
   };
 
+  // Payments and calendars (payments.graphql, calendar.graphql): each is off until its credentials are set.
+  const stripeSecretKey = str('STRIPE_SECRET_KEY');
+  if (stripeSecretKey !== undefined && !/^(?:sk|rk)_\S+$/.test(stripeSecretKey)) problems.push('STRIPE_SECRET_KEY must be a secret or restricted key (sk_… or rk_…)');
+  const stripeApiBase = url('STRIPE_API_BASE', ['http:', 'https:']) ?? 'https://api.stripe.com';
+  if (!['', '/'].includes(new URL(stripeApiBase).pathname) || new URL(stripeApiBase).search !== '') {
+    problems.push(`STRIPE_API_BASE must be an origin (scheme, host, port) without a path (got "${stripeApiBase}")`);
+  }
+  const googleClientId = str('GOOGLE_CLIENT_ID');
+  const googleClientSecret = str('GOOGLE_CLIENT_SECRET');
+  if ((googleClientId === undefined) !== (googleClientSecret === undefined)) problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together (or neither)');
+  const googleApiBase = url('GOOGLE_API_BASE', ['http:', 'https:']) ?? 'https://www.googleapis.com/';
+  const google = {
+    redirectUri: url('GOOGLE_REDIRECT_URI', ['http:', 'https:']),
+    authUrl: url('GOOGLE_AUTH_URL', ['http:', 'https:']) ?? 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenUrl: url('GOOGLE_TOKEN_URL', ['http:', 'https:']) ?? 'https://oauth2.googleapis.com/token',
+    revokeUrl: url('GOOGLE_REVOKE_URL', ['http:', 'https:']) ?? 'https://oauth2.googleapis.com/revoke',
+    apiBase: googleApiBase.endsWith('/') ? googleApiBase : `${googleApiBase}/`,
+  };
+  const encryptionKey = str('ENCRYPTION_KEY');
+  if (encryptionKey !== undefined) {
+    try {
+      parseEncryptionKeys(encryptionKey);
+    } catch (err) {
+      problems.push(`ENCRYPTION_KEY: ${(err as Error).message}; several keys (rotation) are separated by commas, the first one encrypts`);
+    }
+  }
+  const meetingLinkTemplate = str('MEETING_LINK_TEMPLATE') ?? 'https://meet.jit.si/slotstream-{appointmentId}';
+  if (!isMeetingLinkTemplate(meetingLinkTemplate)) {
+    problems.push(`MEETING_LINK_TEMPLATE must be an http(s) URL containing {appointmentId} (got "${meetingLinkTemplate}")`);
+  }
+  const paymentsAndCalendars = {
+    stripe: stripeSecretKey !== undefined ? { secretKey: stripeSecretKey, webhookSecret: str('STRIPE_WEBHOOK_SECRET'), apiBase: stripeApiBase } : undefined,
+    paymentHoldMinutes: int('PAYMENT_HOLD_MINUTES', 15, 1, 1440),
+    slotHoldMinutes: int('SLOT_HOLD_MINUTES', 10, 1, 1440),
+    google: googleClientId !== undefined && googleClientSecret !== undefined ? { clientId: googleClientId, clientSecret: googleClientSecret, ...google } : undefined,
+    encryptionKey,
+    meetingLinkTemplate,
+  };
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
@@ -202,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
       wsSlowConsumerMs: int('WS_SLOW_CONSUMER_MS', 10_000, 100, 600_000),
       wsAuthRecheckMs: int('WS_AUTH_RECHECK_MS', 5000, 100, 600_000),
     },
+    ...paymentsAndCalendars,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
