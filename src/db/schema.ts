@@ -22,18 +22,45 @@ export interface AppSettingsTable {
   created_at: Generated<Date>;
 }
 
+// Write side (src/commands; migrations 0001 and 0005).
+
+/** A stream's newest snapshot: its hot state (snapshot-codec.ts) and what identifies the point it was taken at. */
 export interface StreamSnapshotsTable {
   stream_name: string;
-  revision: ColumnType<string, string | number, string | number>;
+  revision: ColumnType<string | number, string | number, string | number>;
   schema_version: number;
   state: unknown;
+  /** The hash chain's last link at `revision`. */
+  last_hash: string | null;
+  /** `positionToString` of the event at `revision`. */
+  position: string | null;
+  /** Fingerprints of everything archived (archive-index.ts); null when nothing is. */
+  archive_fingerprints: Uint8Array | null;
   updated_at: Generated<Date>;
+}
+
+/** An ended appointment (by id) or an idempotency entry (by index key) a snapshot archived. */
+export interface StreamSnapshotArchiveTable {
+  stream_name: string;
+  kind: 'appointment' | 'idempotency';
+  key: string;
+  revision: ColumnType<string | number, string | number, string | number>;
+  schema_version: number;
+  body: unknown;
+}
+
+/** The stream of every entity commands address by id alone (stream-index.ts). */
+export interface StreamIndexTable {
+  entity_id: string;
+  stream_name: string;
 }
 
 export interface Database {
   es_events: EsEventsTable;
   app_settings: AppSettingsTable;
   stream_snapshots: StreamSnapshotsTable;
+  stream_snapshot_archive: StreamSnapshotArchiveTable;
+  stream_index: StreamIndexTable;
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
   login_attempts: LoginAttemptsTable;

@@ -76,3 +76,6 @@ export type ProviderCommand =
   | MarkNoShow;
 
 export type ProviderCommandType = ProviderCommand['type'];
+
+/** Commands on an existing appointment: they name it, not its provider (`subjectOf`). */
+export type AppointmentCommand = ConfirmAppointment | CancelAppointment | RescheduleAppointment | CompleteAppointment | MarkNoShow;

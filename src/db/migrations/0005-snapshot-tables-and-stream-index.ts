@@ -1,0 +1,58 @@
+import { type Kysely, sql } from 'kysely';
+
+/**
+ * The write side's own tables.
+ *
+ * Snapshots: the hot state keeps its row in `stream_snapshots`, now with the chain's last hash, the
+ * position of its last event and the fingerprints of everything archived as columns of their own;
+ * archived ended appointments and idempotency entries get a table keyed by (stream, kind, key), where
+ * version 2 kept them all in `stream_snapshots` under suffixed stream names (`#a:`, `#k:`, `#f`).
+ * Rows of versions before 3 are ignored by the code from now on, so they go.
+ *
+ * `stream_index`: the stream of every entity commands address by id alone (appointments). An event
+ * whose metadata says it `creates` entities (the command handler's envelope writes that) indexes
+ * them as it is appended, in the append's own transaction: the trigger below. With the events in
+ * EventStoreDB the command handler writes the entries itself, before the append. Entities created
+ * before this migration are indexed once, at start-up (src/commands/stream-index.ts).
+ */
+// Migrations are frozen in time: typed Kysely<any> on purpose, never importing today's table types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql
+    .raw(
+      `DELETE FROM stream_snapshots WHERE schema_version < 3;
+       ALTER TABLE stream_snapshots
+         ADD COLUMN last_hash text,
+         ADD COLUMN position text,
+         ADD COLUMN archive_fingerprints bytea;
+
+       CREATE TABLE stream_snapshot_archive (
+         stream_name    text NOT NULL,
+         kind           text NOT NULL CHECK (kind IN ('appointment', 'idempotency')),
+         key            text NOT NULL,
+         revision       bigint NOT NULL,
+         schema_version int NOT NULL,
+         body           jsonb NOT NULL,
+         PRIMARY KEY (stream_name, kind, key)
+       );
+
+       CREATE TABLE stream_index (
+         entity_id   text PRIMARY KEY,
+         stream_name text NOT NULL
+       );
+
+       CREATE FUNCTION stream_index_created_entities() RETURNS trigger LANGUAGE plpgsql AS $fn$
+       BEGIN
+         INSERT INTO stream_index (entity_id, stream_name)
+         SELECT e.id, NEW.stream_name FROM jsonb_array_elements_text(NEW.metadata -> 'creates') AS e(id)
+          WHERE e.id IS NOT NULL
+         ON CONFLICT (entity_id) DO NOTHING;
+         RETURN NULL;
+       END
+       $fn$;
+       CREATE TRIGGER es_events_stream_index AFTER INSERT ON es_events
+         FOR EACH ROW WHEN (jsonb_typeof(NEW.metadata -> 'creates') = 'array')
+         EXECUTE FUNCTION stream_index_created_entities();`,
+    )
+    .execute(db);
+}
