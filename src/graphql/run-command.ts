@@ -5,6 +5,8 @@ import type { GraphQLContext } from './context';
 
 /** How long a mutation waits for the read models to include its own events before answering. */
 const READ_YOUR_WRITES_MS = 5000;
+/** How much longer it waits when the read models do not show what it created at all yet. */
+const LAGGING_READ_MODELS_MS = 25_000;
 
 /**
  * Mutations run a provider command as the caller, then wait until the read models include its events:
@@ -20,11 +22,18 @@ export async function runOnAppointment(ctx: GraphQLContext, command: Appointment
   return readYourWrites(ctx, await ctx.runtime.commands.handleOnSubject(command, commandContext(ctx)), command.type);
 }
 
-/** A mutation's answer from the read model (null: it does not show the command's outcome yet). */
-export async function answerFrom<T>(read: Promise<T | null>, what: string): Promise<T> {
-  const found = await read;
-  if (found === null) throw new Error(`${what} was recorded, but the read models do not show it yet; read it again shortly`);
-  return found;
+/**
+ * A mutation's answer, read from the read models (`read` answers null while they do not show what the
+ * command created). After the read-your-writes wait they show the command, unless they lag behind by
+ * more than it; then what the command changed may show its state from before, and what it created
+ * gets a longer wait before the mutation gives up.
+ */
+export async function answerFrom<T>(ctx: GraphQLContext, result: CommandResult, read: () => Promise<T | null>, what: string): Promise<T> {
+  const found = await read();
+  if (found !== null) return found;
+  const again = (await ctx.runtime.readSide.waitForPosition(result.position, LAGGING_READ_MODELS_MS)) ? await read() : null;
+  if (again === null) throw new Error(`${what} was recorded, but the read models do not show it yet; read it again shortly`);
+  return again;
 }
 
 function commandContext(ctx: GraphQLContext): CommandContext {

@@ -12,6 +12,7 @@ import { requireId } from '../ids';
 import { loaders } from '../loaders';
 import { Provider } from '../providers/provider.type';
 import { Service } from '../providers/service.types';
+import type { CommandResult } from '../../commands/provider-command-handler';
 import { answerFrom, runCommand, runOnAppointment } from '../run-command';
 import { DateTimeScalar } from '../scalars';
 import { Appointment, AppointmentConnection, AppointmentStatusEnum, BookAppointmentInput, Slot } from './appointment.types';
@@ -97,7 +98,7 @@ export class AppointmentResolver {
     });
     const { appointmentId } = r.minted;
     if (appointmentId === undefined) throw new Error('the write side named no appointment for a booking');
-    return appointmentAnswer(ctx, appointmentId);
+    return appointmentAnswer(ctx, r, appointmentId);
   }
 
   @Mutation(() => Appointment, { description: 'Provider owner: PENDING → CONFIRMED.' })
@@ -138,9 +139,8 @@ export class AppointmentResolver {
 async function onAppointment(ctx: GraphQLContext, id: string, command: (appointmentId: string) => AppointmentCommand): Promise<AppointmentView> {
   requireViewer(ctx);
   const appointmentId = requireId('id', id);
-  await runOnAppointment(ctx, command(appointmentId));
-  return appointmentAnswer(ctx, appointmentId);
+  return appointmentAnswer(ctx, await runOnAppointment(ctx, command(appointmentId)), appointmentId);
 }
 
-const appointmentAnswer = (ctx: GraphQLContext, appointmentId: string): Promise<AppointmentView> =>
-  answerFrom(ctx.runtime.readSide.queries.appointmentById(appointmentId), `Appointment ${appointmentId}`);
+const appointmentAnswer = (ctx: GraphQLContext, result: CommandResult, appointmentId: string): Promise<AppointmentView> =>
+  answerFrom(ctx, result, () => ctx.runtime.readSide.queries.appointmentById(appointmentId), `Appointment ${appointmentId}`);

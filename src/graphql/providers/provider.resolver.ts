@@ -6,6 +6,7 @@ import { PageInfo } from '../connection.types';
 import type { GraphQLContext } from '../context';
 import { requireId } from '../ids';
 import { loaders } from '../loaders';
+import type { CommandResult } from '../../commands/provider-command-handler';
 import { answerFrom, runCommand } from '../run-command';
 import { DateScalar } from '../scalars';
 import { CreateProviderInput, Provider, UpdateProviderInput } from './provider.type';
@@ -61,11 +62,11 @@ export class ProviderResolver {
   async createProvider(@Arg('input', () => CreateProviderInput) input: CreateProviderInput, @Ctx() ctx: GraphQLContext): Promise<ProviderView> {
     const viewer = requireRole(ctx, 'PROVIDER', 'ADMIN');
     const providerId = randomUUID();
-    await runCommand(ctx, providerId, {
+    const r = await runCommand(ctx, providerId, {
       type: 'RegisterProvider',
       data: { providerId, ownerId: viewer.id, name: input.name, kind: input.kind ?? null, bio: input.bio ?? null, timeZone: input.timeZone },
     });
-    return providerAnswer(ctx, providerId);
+    return providerAnswer(ctx, r, providerId);
   }
 
   @Mutation(() => Provider, { description: 'Owner or admin.' })
@@ -75,7 +76,7 @@ export class ProviderResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ProviderView> {
     const providerId = requireId('id', id);
-    await runCommand(ctx, providerId, {
+    const r = await runCommand(ctx, providerId, {
       type: 'UpdateProviderProfile',
       data: {
         ...(input.name !== undefined && input.name !== null ? { name: input.name } : {}),
@@ -84,7 +85,7 @@ export class ProviderResolver {
         ...(input.timeZone !== undefined && input.timeZone !== null ? { timeZone: input.timeZone } : {}),
       },
     });
-    return providerAnswer(ctx, providerId);
+    return providerAnswer(ctx, r, providerId);
   }
 
   @Mutation(() => Service, { description: 'Owner or admin.' })
@@ -94,7 +95,7 @@ export class ProviderResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ServiceView> {
     const serviceId = randomUUID();
-    await runCommand(ctx, requireId('providerId', providerId), {
+    const r = await runCommand(ctx, requireId('providerId', providerId), {
       type: 'OfferService',
       data: {
         serviceId,
@@ -115,7 +116,7 @@ export class ProviderResolver {
         price: input.price ? { amountMinor: input.price.amountMinor, currency: input.price.currency } : null,
       },
     });
-    return serviceAnswer(ctx, serviceId);
+    return serviceAnswer(ctx, r, serviceId);
   }
 
   @Mutation(() => Service, { description: 'Owner or admin. Existing appointments stay; new bookings are refused.' })
@@ -125,8 +126,8 @@ export class ProviderResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ServiceView> {
     const id = requireId('serviceId', serviceId);
-    await runCommand(ctx, requireId('providerId', providerId), { type: 'RetireService', data: { serviceId: id } });
-    return serviceAnswer(ctx, id);
+    const r = await runCommand(ctx, requireId('providerId', providerId), { type: 'RetireService', data: { serviceId: id } });
+    return serviceAnswer(ctx, r, id);
   }
 
   @Mutation(() => Provider, { description: 'Owner or admin. Replaces the whole weekly pattern; weekdays not listed are closed.' })
@@ -136,11 +137,11 @@ export class ProviderResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ProviderView> {
     const id = requireId('providerId', providerId);
-    await runCommand(ctx, id, {
+    const r = await runCommand(ctx, id, {
       type: 'SetWeeklyHours',
       data: { hours: hours.map((h) => ({ weekday: h.weekday, windows: h.windows.map((w) => ({ start: w.start, end: w.end })) })) },
     });
-    return providerAnswer(ctx, id);
+    return providerAnswer(ctx, r, id);
   }
 
   @Mutation(() => ScheduleOverride, { description: 'Owner or admin.' })
@@ -151,7 +152,7 @@ export class ProviderResolver {
   ): Promise<ScheduleOverrideView> {
     const overrideId = randomUUID();
     const id = requireId('providerId', providerId);
-    await runCommand(ctx, id, {
+    const r = await runCommand(ctx, id, {
       type: 'AddScheduleOverride',
       data: {
         overrideId,
@@ -161,8 +162,8 @@ export class ProviderResolver {
         reason: input.reason ?? null,
       },
     });
-    const overrides = ctx.runtime.readSide.queries.overrides(id, { from: input.date, to: input.date });
-    return answerFrom(overrides.then((list) => list.find((o) => o.id === overrideId) ?? null), `Schedule override ${overrideId}`);
+    const added = async () => (await ctx.runtime.readSide.queries.overrides(id, { from: input.date, to: input.date })).find((o) => o.id === overrideId) ?? null;
+    return answerFrom(ctx, r, added, `Schedule override ${overrideId}`);
   }
 
   @Mutation(() => Boolean, { description: 'Owner or admin.' })
@@ -181,8 +182,8 @@ function definedFields<T extends Record<string, unknown>>(fields: T): { [K in ke
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]?: Exclude<T[K], null | undefined> };
 }
 
-const providerAnswer = (ctx: GraphQLContext, providerId: string): Promise<ProviderView> =>
-  answerFrom(ctx.runtime.readSide.queries.providerById(providerId), `Provider ${providerId}`);
+const providerAnswer = (ctx: GraphQLContext, result: CommandResult, providerId: string): Promise<ProviderView> =>
+  answerFrom(ctx, result, () => ctx.runtime.readSide.queries.providerById(providerId), `Provider ${providerId}`);
 
-const serviceAnswer = (ctx: GraphQLContext, serviceId: string): Promise<ServiceView> =>
-  answerFrom(ctx.runtime.readSide.queries.serviceById(serviceId), `Service ${serviceId}`);
+const serviceAnswer = (ctx: GraphQLContext, result: CommandResult, serviceId: string): Promise<ServiceView> =>
+  answerFrom(ctx, result, () => ctx.runtime.readSide.queries.serviceById(serviceId), `Service ${serviceId}`);
