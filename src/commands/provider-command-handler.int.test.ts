@@ -141,10 +141,10 @@ describe.each(['postgres', 'eventstoredb'] as const)('ProviderCommandHandler wit
     const appointmentId = booked.minted.appointmentId as string;
     expect(appointmentId).toBe(bookingIds(providerId, 'cust-9', 'k-index').appointmentId);
     // Another process: nothing in memory, and no read model asked.
-    const cancelled = await handler().handleOnSubject({ type: 'CancelAppointment', data: { appointmentId, reason: null } }, customer('cust-9'));
+    const cancelled = await handler().handleOnAppointment({ type: 'CancelAppointment', data: { appointmentId, reason: null } }, customer('cust-9'));
     expect(cancelled.events.map((e) => e.type)).toEqual(['AppointmentCancelled']);
     expect(cancelled.events[0]?.revision).toBe(booked.revision + 1);
-    await expect(h.handleOnSubject({ type: 'ConfirmAppointment', data: { appointmentId: randomUUID() } }, owner)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(h.handleOnAppointment({ type: 'ConfirmAppointment', data: { appointmentId: randomUUID() } }, owner)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('records actor, correlation, causation, time, schema version and an unbroken hash chain', async () => {

@@ -23,7 +23,7 @@
  * reads no clock: a command's time comes with it.
  */
 import { DomainError } from '../domain/errors';
-import { type AppointmentCommand, type ProviderCommand, type ProviderState, subjectOf } from '../domain/provider';
+import type { AppointmentCommand, ProviderCommand, ProviderState } from '../domain/provider';
 import { type AppendResult, type EventData, type EventStore, WrongExpectedVersionError } from '../events/event-store';
 import { canonicalJson } from '../events/integrity';
 import { providerStreamName } from '../events/provider-events';
@@ -81,11 +81,11 @@ export class ProviderCommandHandler {
     return this.submit(providerStreamName(providerId), command, context, minted);
   }
 
-  /** Run a command on an appointment on the stream that holds it, found in the write side's stream index. */
-  async handleOnSubject(command: AppointmentCommand, context: CommandContext): Promise<CommandResult> {
-    const subject = subjectOf(command) ?? '';
-    const stream = await this.index.streamOf(subject);
-    if (stream === null) throw new DomainError('NOT_FOUND', `Appointment ${subject} not found`);
+  /** Run a command on an appointment, on the stream that holds it: found in the write side's stream index. */
+  async handleOnAppointment(command: AppointmentCommand, context: CommandContext): Promise<CommandResult> {
+    const { appointmentId } = command.data;
+    const stream = await this.index.streamOf(appointmentId);
+    if (stream === null) throw new DomainError('NOT_FOUND', `Appointment ${appointmentId} not found`);
     return this.submit(stream, command, context, {});
   }
 

@@ -2,7 +2,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * Kysely table types. Read-model tables are added by the read side; the event store's own tables are
- * accessed with hand-written SQL (src/events/postgres) and are listed here only for tooling and audits.
+ * accessed with hand-written SQL (src/events/postgres), whose rows are typed with these (its bigint
+ * columns selected as text).
  */
 export interface EsEventsTable {
   global_position: Generated<string>;

@@ -19,7 +19,7 @@ export async function runCommand(ctx: GraphQLContext, providerId: string, reques
 
 /** The same for a command on an appointment: the write side finds the stream that holds it. */
 export async function runOnAppointment(ctx: GraphQLContext, command: AppointmentCommand): Promise<CommandResult> {
-  return readYourWrites(ctx, await ctx.runtime.commands.handleOnSubject(command, commandContext(ctx)), command.type);
+  return readYourWrites(ctx, await ctx.runtime.commands.handleOnAppointment(command, commandContext(ctx)), command.type);
 }
 
 /**

@@ -4,22 +4,13 @@
  * The write side uses them to find a command's stream (an index of entity -> stream, written for
  * the entities events create) and to fetch what a command needs from a snapshot's archive.
  */
-import type { ProviderCommand } from './commands';
+import { type ProviderCommand, isAppointmentCommand } from './commands';
 import type { ProviderEvent } from './events';
 import { idempotencyIndexKey } from './state';
 
 /** The existing entity `command` acts on (an appointment today), or null for a command on the provider itself. */
 export function subjectOf(command: ProviderCommand): string | null {
-  switch (command.type) {
-    case 'ConfirmAppointment':
-    case 'CancelAppointment':
-    case 'RescheduleAppointment':
-    case 'CompleteAppointment':
-    case 'MarkNoShow':
-      return command.data.appointmentId;
-    default:
-      return null;
-  }
+  return isAppointmentCommand(command) ? command.data.appointmentId : null;
 }
 
 /**
