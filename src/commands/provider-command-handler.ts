@@ -94,6 +94,7 @@ export class ProviderCommandHandler {
     const stream = providerStreamName(providerId);
     const { current, fresh } = await this.cache.load(stream, []);
     const latest = fresh ? current : (await this.caughtUp(stream, current)).latest;
+    this.snapshots.consider(stream);
     return { state: latest.state, revision: latest.revision };
   }
 
@@ -101,13 +102,14 @@ export class ProviderCommandHandler {
     return new Promise((resolve, reject) => this.queue.push(stream, { command, context, minted, resolve, reject }));
   }
 
-  /** One turn of a stream. Never rejects: every command gets its answer. */
+  /** One turn of a stream, then maybe a snapshot of it. Never rejects: every command gets its answer. */
   private async turn(stream: string, batch: readonly Queued[]): Promise<void> {
     try {
       await this.turns.run(stream, (fromTail) => this.decideAndAppend(stream, batch, fromTail));
     } catch (err) {
       for (const q of batch) q.reject(err); // the turn could not start (its lock, say)
     }
+    this.snapshots.consider(stream);
   }
 
   /** The four steps on `batch`, looping back on what only a fresher state settles. Never rejects. */
@@ -152,7 +154,6 @@ export class ProviderCommandHandler {
         const last = decisions[decisions.length - 1] as Decision;
         this.cache.remember(stream, { state: last.stateAfter, revision: appended.nextExpectedRevision, lastHash: hashOf(events[events.length - 1]?.metadata), position: appended.position });
         answer(decisions, current.revision + 1, appended.position);
-        this.snapshots.consider(stream);
         return;
       }
     } catch (err) {
