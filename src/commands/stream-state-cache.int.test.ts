@@ -145,6 +145,9 @@ describe('StreamStateCache', () => {
     // Before the fingerprints are in, the command's keys are asked for: both in one read, and found.
     expect(reads.archive).toHaveLength(1);
     expect(registered(first.current.state).appointments.get('gone')?.status).toBe('CANCELLED');
+    // The fingerprints are read at the stream's next load, off the first command's path.
+    expect(reads.fingerprints).toBe(0);
+    await cold.load(stream, []);
     await eventually(() => cold.peek(stream)?.archive instanceof Uint32Array);
     expect(reads.fingerprints).toBe(1);
     // With them, a command addressing nothing archived reads no archive row.

@@ -86,7 +86,8 @@ export class StreamStateCache {
   async load(stream: string, commands: readonly CommandBy[]): Promise<{ current: StreamState; fresh: boolean }> {
     const held = this.entries.get(stream);
     const entry = held === undefined ? await this.coldLoad(stream) : this.letGo(stream, held);
-    if (entry.archive === 'unread') this.readFingerprints(stream, entry.generation);
+    // A cold load's fingerprints are read at the stream's next load: off this command's path and connection.
+    if (held !== undefined && entry.archive === 'unread') this.readFingerprints(stream, entry.generation);
     let { current } = entry;
     const { state } = current;
     if (state.status === 'Registered' && entry.archive !== null) {
@@ -152,7 +153,7 @@ export class StreamStateCache {
     const base: CachedStream = {
       current: snapshot ? { state: decodeState(snapshot.state), revision: snapshot.revision, lastHash: snapshot.lastHash, position: snapshot.position } : EMPTY,
       snapshotRevision: snapshot?.revision ?? -1,
-      // The fingerprints follow, off this command's path (see `load`); until then a command's keys are asked for.
+      // The fingerprints follow (see `load`); until then a command's keys are asked for.
       archive: snapshot?.archived ? 'unread' : null,
       released: [],
       generation: ++this.generations,
