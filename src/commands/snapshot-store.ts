@@ -98,8 +98,8 @@ export class PostgresSnapshotStore implements SnapshotStore {
           oc
             .column('stream_name')
             .doUpdateSet({ ...row, updated_at: sql`now()` })
-            // Never let a slower writer replace a newer snapshot.
-            .where('stream_snapshots.revision', '<', snapshot.revision),
+            // Never let a slower writer replace a newer snapshot (of this version: another one's is ignored anyway).
+            .where((eb) => eb.or([eb('stream_snapshots.revision', '<', snapshot.revision), eb('stream_snapshots.schema_version', '<>', schemaVersion)])),
         )
         .execute();
     });
