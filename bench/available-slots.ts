@@ -8,7 +8,7 @@
  */
 import type { App } from '../src/app';
 import type { Benchmark, BenchOutcome } from './lib/benchmark';
-import { bookingIds } from '../src/commands/ids';
+import { bookingIds } from '../src/commands/event-envelope';
 import { withBenchDatabase } from './lib/database';
 import { DAY_MS, HALF_HOUR_MS, midnightAfter } from './lib/calendar';
 import { context, registerAllDayProvider, startInProcess } from './lib/in-process';

@@ -17,11 +17,12 @@
  * has exactly one booking.
  */
 import { randomUUID } from 'node:crypto';
-import { bookingIds } from '../src/commands/ids';
+import { bookingIds } from '../src/commands/event-envelope';
 import { type CommandContext, ProviderCommandHandler } from '../src/commands/provider-command-handler';
-import { AdvisoryStreamTurns } from '../src/commands/stream-turns';
+import { AdvisoryStreamTurns } from '../src/events/postgres/stream-turns';
 import type { PgSqlPool } from '../src/db/pg-pool';
 import { PostgresSnapshotStore } from '../src/commands/snapshot-store';
+import { PostgresStreamIndex } from '../src/commands/stream-index';
 import { type OpenedDatabase, openDatabase } from '../src/db/database';
 import { DomainError } from '../src/domain/errors';
 import { type ProviderCommand, evolveAll, liveAppointments } from '../src/domain/provider';
@@ -100,8 +101,8 @@ function oursContender(db: BenchDatabase, processes: 1 | 2): Contender {
         const opened = await openDatabase({ databaseUrl: db.url, poolSize: CLIENTS / processes });
         const store = new PostgresEventStore(opened.pool);
         // As the app wires it on PostgreSQL (src/app.ts).
-        const turns = new AdvisoryStreamTurns(opened.pool as PgSqlPool);
-        apps.push({ opened, store, turns, handler: new ProviderCommandHandler(store, new PostgresSnapshotStore(opened.db), logger, { streamTurns: turns }) });
+        const turns = await AdvisoryStreamTurns.start(opened.pool as PgSqlPool, { logger });
+        apps.push({ opened, store, turns, handler: new ProviderCommandHandler(store, new PostgresSnapshotStore(opened.db), new PostgresStreamIndex(opened.db, { indexedByAppend: true }), logger, { turns }) });
       }
       const first = apps[0] as (typeof apps)[number];
       // The load balancer: clients 0..7 on the first process, 8..15 on the second.

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { bookingIds } from '../src/commands/ids';
+import { bookingIds } from '../src/commands/event-envelope';
 import { loadConfig } from '../src/config';
 import { openDatabase, type OpenedDatabase } from '../src/db/database';
 import { DomainError } from '../src/domain/errors';
@@ -630,7 +630,7 @@ export async function generateHistory(store: EventStore, providers: number, perP
   for (const s of streams) {
     for (const k of Object.keys(counts) as Array<keyof SimulationCounts>) counts[k] += s.template.sim.counts[k];
     const state = s.template.sim.state;
-    live += state.status === 'Registered' ? state.liveAppointmentsById.size : 0;
+    live += state.status === 'Registered' ? state.live.size : 0;
   }
   return { events, providers, templates: templateCount, appends, counts, live, seconds: msSince(started) / 1000 };
 }

@@ -19,7 +19,8 @@ import { createMetrics } from './metrics';
 import type { Runtime } from './runtime';
 import { resolveJwtSecret } from './secrets';
 import { ProviderCommandHandler } from './commands/provider-command-handler';
-import { AdvisoryStreamTurns } from './commands/stream-turns';
+import { AdvisoryStreamTurns } from './events/postgres/stream-turns';
+import { PostgresStreamIndex } from './commands/stream-index';
 import { PgSqlPool } from './db/pg-pool';
 import { PostgresSnapshotStore } from './commands/snapshot-store';
 import { createReadSide } from './projections/read-side';
@@ -50,11 +51,14 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
 
     const readSide = createReadSide({ pool: database.pool, db: database.db, eventStore, logger, metrics, runProjections: config.runProjections });
     // Several processes may share a PostgreSQL database: contended streams take turns across them.
-    const streamTurns = database.pool instanceof PgSqlPool ? new AdvisoryStreamTurns(database.pool) : undefined;
-    if (streamTurns) cleanups.unshift(() => streamTurns.close());
-    const commands = new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(database.db), logger.child({ module: 'commands' }), {
+    const turns = database.pool instanceof PgSqlPool ? await AdvisoryStreamTurns.start(database.pool, { logger: logger.child({ module: 'stream-turns' }) }) : undefined;
+    if (turns) cleanups.unshift(() => turns.close());
+    const streamIndex = new PostgresStreamIndex(database.db, { indexedByAppend: !config.eventStoreUrl });
+    const indexed = await streamIndex.fillFromHistory(eventStore);
+    if (indexed > 0) logger.info({ indexed }, 'stream index filled from the event history');
+    const commands = new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(database.db), streamIndex, logger.child({ module: 'commands' }), {
       onRetry: () => metrics.commandRetries.inc(),
-      ...(streamTurns ? { streamTurns } : {}),
+      ...(turns ? { turns } : {}),
     });
     const runtime: Runtime = {
       config,

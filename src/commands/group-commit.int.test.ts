@@ -7,9 +7,10 @@ import { providerStreamName } from '../events/provider-events';
 import { createLogger } from '../logger';
 import type { OpenedDatabase } from '../db/database';
 import { openTestDatabase } from '../../test/support/test-database';
-import { bookingIds } from './ids';
+import { bookingIds } from './event-envelope';
 import { type CommandContext, ProviderCommandHandler } from './provider-command-handler';
 import { PostgresSnapshotStore } from './snapshot-store';
+import { PostgresStreamIndex } from './stream-index';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // a Monday
 const OWNER = 'owner-1';
@@ -42,7 +43,7 @@ describe('ProviderCommandHandler group commit', () => {
     await db.close();
   });
 
-  const handler = () => new ProviderCommandHandler(counting, new PostgresSnapshotStore(db.db), createLogger('silent'));
+  const handler = () => new ProviderCommandHandler(counting, new PostgresSnapshotStore(db.db), new PostgresStreamIndex(db.db, { indexedByAppend: true }), createLogger('silent'));
 
   async function openProvider(h: ProviderCommandHandler): Promise<{ providerId: string; serviceId: string }> {
     const providerId = randomUUID();
@@ -106,6 +107,21 @@ describe('ProviderCommandHandler group commit', () => {
     expect(repeat.value.revision).toBeGreaterThanOrEqual(first.revision);
     const booked = (await store.readStream(providerStreamName(providerId))).filter((e) => e.type === 'AppointmentBooked');
     expect(booked.map((e) => e.metadata.actorId)).toEqual(['early', 'a', 'c', 'e']);
+  });
+
+  it('an append the store refuses fails only the command whose data it refused: the batch goes again one by one', async () => {
+    const h = handler();
+    const { providerId, serviceId } = await openProvider(h);
+    appends = 0;
+    const booking = (customerId: string, i: number, notes: string | null) =>
+      h.handle(providerId, { type: 'BookAppointment', data: { serviceId, start: slot(i), notes, idempotencyKey: `k-${customerId}` } }, customer(customerId));
+    // PostgreSQL's jsonb refuses a NUL character: the decider accepts these notes, the store does not.
+    const settled = await Promise.allSettled([booking('a', 0, 'first visit'), booking('b', 1, 'bad \u0000 notes'), booking('c', 2, null), booking('d', 3, null)]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '22P05' }); // untranslatable character
+    expect(appends).toBe(5); // the batch of four, then each one alone
+    const booked = (await store.readStream(providerStreamName(providerId))).filter((e) => e.type === 'AppointmentBooked');
+    expect(booked.map((e) => e.metadata.actorId)).toEqual(['a', 'c', 'd']);
   });
 
   it('two processes booking one provider in bursts: every answer matches the store, no double booking', async () => {

@@ -10,10 +10,11 @@ import { providerStreamName } from '../events/provider-events';
 import { createLogger } from '../logger';
 import { type OpenedDatabase } from '../db/database';
 import { openTestDatabase } from '../../test/support/test-database';
-import { bookingIds } from './ids';
+import { bookingIds } from './event-envelope';
 import { type CommandContext, ProviderCommandHandler } from './provider-command-handler';
 import { SNAPSHOT_SCHEMA_VERSION } from './snapshot-codec';
 import { PostgresSnapshotStore } from './snapshot-store';
+import { PostgresStreamIndex } from './stream-index';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // a Monday
 const OWNER = 'owner-1';
@@ -31,8 +32,8 @@ describe.each(['postgres', 'eventstoredb'] as const)('ProviderCommandHandler wit
   let double: EsdbDouble | null = null;
   const onPostgres = engine === 'postgres' ? it : (_name: string, _fn: () => Promise<void>): void => undefined;
   /** Several handlers on one store behave like several API processes: each has its own cache. */
-  const handler = (options: ConstructorParameters<typeof ProviderCommandHandler>[3] = {}, eventStore: EventStore = store) =>
-    new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(db.db), logger, options);
+  const handler = (options: ConstructorParameters<typeof ProviderCommandHandler>[4] = {}, eventStore: EventStore = store) =>
+    new ProviderCommandHandler(eventStore, new PostgresSnapshotStore(db.db), new PostgresStreamIndex(db.db, { indexedByAppend: engine === 'postgres' }), logger, options);
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres', { poolSize: 40 });
@@ -131,6 +132,19 @@ describe.each(['postgres', 'eventstoredb'] as const)('ProviderCommandHandler wit
     expect(again.events).toHaveLength(0);
     expect(again.revision).toBe(first.revision);
     await expect(book(h, providerId, serviceId, 'cust-1', slot(5), 'k1')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'idempotencyKey' } });
+  });
+
+  it('a command on an appointment finds its stream in the stream index; an appointment nobody booked is NOT_FOUND', async () => {
+    const h = handler();
+    const { providerId, serviceId } = await openProvider(h);
+    const booked = await h.handle(providerId, { type: 'BookAppointment', data: { serviceId, start: slot(8), notes: null, idempotencyKey: 'k-index' } }, customer('cust-9'));
+    const appointmentId = booked.minted.appointmentId as string;
+    expect(appointmentId).toBe(bookingIds(providerId, 'cust-9', 'k-index').appointmentId);
+    // Another process: nothing in memory, and no read model asked.
+    const cancelled = await handler().handleOnAppointment({ type: 'CancelAppointment', data: { appointmentId, reason: null } }, customer('cust-9'));
+    expect(cancelled.events.map((e) => e.type)).toEqual(['AppointmentCancelled']);
+    expect(cancelled.events[0]?.revision).toBe(booked.revision + 1);
+    await expect(h.handleOnAppointment({ type: 'ConfirmAppointment', data: { appointmentId: randomUUID() } }, owner)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('records actor, correlation, causation, time, schema version and an unbroken hash chain', async () => {

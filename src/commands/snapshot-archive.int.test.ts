@@ -1,5 +1,5 @@
 /**
- * Snapshots archive ended appointments (snapshot-codec.ts, domain/provider/archive.ts): a cold process
+ * Snapshots archive ended appointments (snapshot-codec.ts, domain/provider/ended-appointments.ts): a cold process
  * holds only the live ones, yet answers every command exactly as before — refusals with the same code
  * and message, retried bookings with the booking they made — fetching an archived appointment only
  * when a command addresses it.
@@ -13,10 +13,11 @@ import { providerStreamName } from '../events/provider-events';
 import { createLogger } from '../logger';
 import type { OpenedDatabase } from '../db/database';
 import { openTestDatabase } from '../../test/support/test-database';
-import { bookingIds } from './ids';
+import { bookingIds } from './event-envelope';
 import { type CommandContext, ProviderCommandHandler } from './provider-command-handler';
 import { SNAPSHOT_SCHEMA_VERSION } from './snapshot-codec';
 import { type ArchiveKey, PostgresSnapshotStore, type SnapshotStore } from './snapshot-store';
+import { PostgresStreamIndex } from './stream-index';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // a Monday
 const LATER = NOW + 7 * 86_400_000;
@@ -40,17 +41,17 @@ describe('snapshots with an archive of ended appointments', () => {
   });
 
   /** A snapshot store that counts archive reads. */
-  function countingSnapshots(): SnapshotStore & { archiveReads: ArchiveKey[][]; filterReads: number } {
+  function countingSnapshots(): SnapshotStore & { archiveReads: ArchiveKey[][]; fingerprintReads: number } {
     const inner = new PostgresSnapshotStore(db.db);
     const archiveReads: ArchiveKey[][] = [];
     return {
       archiveReads,
-      filterReads: 0,
+      fingerprintReads: 0,
       load: (s, v) => inner.load(s, v),
-      save: (s, v, snap, archive, filter) => inner.save(s, v, snap, archive, filter),
-      loadFilter(s, v) {
-        this.filterReads++;
-        return inner.loadFilter(s, v);
+      save: (s, v, snap, archive, fingerprints) => inner.save(s, v, snap, archive, fingerprints),
+      loadFingerprints(s, v) {
+        this.fingerprintReads++;
+        return inner.loadFingerprints(s, v);
       },
       loadArchived: (s, v, keys) => {
         archiveReads.push([...keys]);
@@ -70,7 +71,7 @@ describe('snapshots with an archive of ended appointments', () => {
   };
 
   it('a cold process holds the live appointments only and answers about archived ones as before', async () => {
-    const warm = new ProviderCommandHandler(store, new PostgresSnapshotStore(db.db), logger, { snapshotEvery: 10 });
+    const warm = new ProviderCommandHandler(store, new PostgresSnapshotStore(db.db), new PostgresStreamIndex(db.db, { indexedByAppend: true }), logger, { snapshotEvery: 10 });
     const providerId = randomUUID();
     const serviceId = randomUUID();
     const run = (command: ProviderCommand, context: CommandContext, h = warm) => h.handle(providerId, command, context);
@@ -104,7 +105,7 @@ describe('snapshots with an archive of ended appointments', () => {
     expect(archived.map((r) => r.key).sort()).toEqual([a0.id, a1.id, a2.id].sort());
 
     const cold = countingSnapshots();
-    const fresh = new ProviderCommandHandler(store, cold, logger, { snapshotEvery: 1000 });
+    const fresh = new ProviderCommandHandler(store, cold, new PostgresStreamIndex(db.db, { indexedByAppend: true }), logger, { snapshotEvery: 1000 });
     const { state } = await fresh.currentState(providerId);
     if (state.status !== 'Registered') throw new Error('not registered');
     expect(state.appointments.has(a0.id)).toBe(false);
@@ -144,10 +145,10 @@ describe('snapshots with an archive of ended appointments', () => {
     const reads = cold.archiveReads.length;
     await run({ type: 'BookAppointment', data: { appointmentId: randomUUID(), serviceId, start: slot(15) + 2 * 86_400_000, idempotencyKey: 'new-one' } }, customer('c50'), fresh);
     expect(cold.archiveReads.length).toBe(reads);
-    expect(cold.filterReads).toBe(1);
+    expect(cold.fingerprintReads).toBe(1);
     // A process whose first command comes before the fingerprints arrive asks the archive directly.
     const first = countingSnapshots();
-    const another = new ProviderCommandHandler(store, first, logger, { snapshotEvery: 1000 });
+    const another = new ProviderCommandHandler(store, first, new PostgresStreamIndex(db.db, { indexedByAppend: true }), logger, { snapshotEvery: 1000 });
     const booked2 = await run({ type: 'BookAppointment', data: { appointmentId: randomUUID(), serviceId, start: slot(14) + 2 * 86_400_000, idempotencyKey: 'first-one' } }, customer('c52'), another);
     expect(booked2.events).toHaveLength(1);
     expect(first.archiveReads).toHaveLength(1); // its appointment id and idempotency key, in one read: neither archived
@@ -156,7 +157,7 @@ describe('snapshots with an archive of ended appointments', () => {
   });
 
   it('a long-lived process lets go of what a stored snapshot archived', async () => {
-    const h = new ProviderCommandHandler(store, new PostgresSnapshotStore(db.db), logger, { snapshotEvery: 5 });
+    const h = new ProviderCommandHandler(store, new PostgresSnapshotStore(db.db), new PostgresStreamIndex(db.db, { indexedByAppend: true }), logger, { snapshotEvery: 5 });
     const providerId = randomUUID();
     const serviceId = randomUUID();
     const run = (command: ProviderCommand, context: CommandContext) => h.handle(providerId, command, context);

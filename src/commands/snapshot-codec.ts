@@ -2,38 +2,34 @@
  * Provider state <-> JSON, for snapshots. Bump SNAPSHOT_SCHEMA_VERSION whenever the shape changes:
  * older snapshots are then ignored and the stream is replayed, never misread.
  *
- * Version 2 splits a snapshot in three (domain/provider/archive.ts explains why):
+ * A snapshot comes in three parts (domain/provider/ended-appointments.ts explains why it may):
  * - the hot state, the one row a cold load waits for: profile, services, hours, overrides and the
  *   live appointments (compact tuples, each with the idempotency entry it owns). Its size follows
  *   what decisions need, not the history: a ten-year-old provider's is about a new one's.
- * - the fingerprints of everything archived (four bytes per archived appointment id or idempotency
- *   key), one row read after the hot state, off the command's path;
+ * - the fingerprints of everything archived (archive-index.ts), read after the hot state, off the
+ *   command's path;
  * - archive rows, one per ended appointment and one per idempotency key it owns, written with the
  *   snapshot that archives them and read only when a command addresses one.
+ * Version 3: the same parts, stored in tables of their own (migration 0005).
  */
-import { endianness } from 'node:os';
 import type { JsonValue } from '../events/event-store';
 import {
   type AppointmentState,
-  type ArchiveKeyKind,
-  type ArchivedAppointment,
+  type EndedAppointment,
   type IdempotencyEntry,
+  LiveAppointments,
   PersistentMap,
   type ProviderState,
   type RegisteredProviderState,
   type ServiceState,
-  UNREAD_ARCHIVE,
-  archivable,
-  archiveKnown,
-  fingerprintsOf,
+  endedAppointments,
   idempotencyIndexKey,
-  indexLive,
   isLive,
-  withFingerprints,
 } from '../domain/provider';
 import type { ScheduleOverride, WeeklyHours } from '../domain/schedule/types';
+import { type ArchiveKind, fingerprintsOf, withFingerprints } from './archive-index';
 
-export const SNAPSHOT_SCHEMA_VERSION = 2;
+export const SNAPSHOT_SCHEMA_VERSION = 3;
 
 /**
  * A live appointment, field by field in AppointmentState's order, then the idempotency entry it owns:
@@ -75,13 +71,11 @@ interface HotSnapshot {
   appointments: AppointmentTuple[];
   /** Idempotency entries no live appointment owns and no archived one took along (rare). */
   idempotency: Array<[string, IdempotencyEntry]>;
-  /** Whether anything was archived: then its fingerprints are in the filter row. */
-  archived: boolean;
 }
 
 /** One archive row: an ended appointment (by id) or an idempotency entry (by index key). */
 export interface ArchiveRow {
-  readonly kind: ArchiveKeyKind;
+  readonly kind: ArchiveKind;
   readonly key: string;
   readonly body: JsonValue;
 }
@@ -97,26 +91,24 @@ interface IdempotencyRowBody {
 }
 
 export interface EncodedSnapshot {
-  /** The hot state (StoredSnapshot.state). */
+  /** The hot state. */
   readonly state: JsonValue;
-  /** Fingerprints of everything archived, with this snapshot's archive; null when nothing is. */
-  readonly filter: string | null;
+  /** Fingerprints of everything archived, this snapshot's archive included; null when nothing is. */
+  readonly fingerprints: Uint32Array | null;
   /** Rows to store with it: the ended appointments memory held. */
   readonly archive: readonly ArchiveRow[];
-  /** What memory may let go of once this snapshot is stored (`withoutArchived`). */
-  readonly archived: readonly ArchivedAppointment[];
+  /** What memory may let go of once this snapshot is stored (`withoutEnded`). */
+  readonly archived: readonly EndedAppointment[];
 }
 
-/** The snapshot of `state`; it must know its archive (`archiveKnown`). */
-export function encodeSnapshot(state: ProviderState): EncodedSnapshot {
-  if (state.status === 'Unregistered') return { state: { status: 'Unregistered' }, filter: null, archive: [], archived: [] };
-  if (!archiveKnown(state)) throw new Error('a snapshot needs the archive fingerprints of the state it stores');
-  const archived = archivable(state);
+/** The snapshot of `state`, whose archive so far holds what `fingerprints` name (null: nothing). */
+export function encodeSnapshot(state: ProviderState, fingerprints: Uint32Array | null): EncodedSnapshot {
+  if (state.status === 'Unregistered') return { state: { status: 'Unregistered' }, fingerprints: null, archive: [], archived: [] };
+  const archived = endedAppointments(state);
   const taken = new Set<string>();
   for (const r of archived) if (r.idempotency !== null) taken.add(r.idempotency.key);
-  const index = archived.length > 0 ? withFingerprints(state.archive, fingerprintsOf(archived)) : state.archive;
   const appointments: AppointmentTuple[] = [];
-  for (const a of state.liveAppointmentsById.values()) {
+  for (const a of state.live.values()) {
     const key = idempotencyIndexKey(a.customerId, a.idempotencyKey);
     const entry = state.idempotency.get(key);
     const owned = entry !== undefined && entry.appointmentId === a.id && entry.serviceId === a.serviceId;
@@ -155,7 +147,6 @@ export function encodeSnapshot(state: ProviderState): EncodedSnapshot {
     overrides: state.overrides.values(),
     appointments,
     idempotency: state.idempotency.entries().filter(([key]) => !taken.has(key)),
-    archived: index !== null,
   };
   const archive: ArchiveRow[] = [];
   for (const r of archived) {
@@ -168,13 +159,13 @@ export function encodeSnapshot(state: ProviderState): EncodedSnapshot {
   }
   return {
     state: JSON.parse(JSON.stringify(hot)) as JsonValue,
-    filter: index?.fingerprints ? encodeFingerprints(index.fingerprints) : null,
+    fingerprints: archived.length > 0 ? withFingerprints(fingerprints, fingerprintsOf(archived)) : fingerprints,
     archive,
     archived,
   };
 }
 
-/** The hot state; its archive fingerprints (if anything was archived) are still to be read. */
+/** The hot state: what memory holds after a cold load, until a command addresses something archived. */
 export function decodeState(json: unknown): ProviderState {
   const s = json as HotSnapshot | { status: 'Unregistered' };
   if (s.status !== 'Registered') return { status: 'Unregistered' };
@@ -217,15 +208,13 @@ export function decodeState(json: unknown): ProviderState {
     weeklyHours: s.weeklyHours,
     overrides: mapOf(s.overrides.map((x) => [x.id, x])),
     appointments: byId,
-    liveAppointmentsById: mapOf(live.filter((a) => isLive(a.status)).map((x): [string, AppointmentState] => [x.id, x])),
-    ...indexLive(live.filter((a) => isLive(a.status))),
+    live: LiveAppointments.of(live.filter((a) => isLive(a.status))),
     idempotency: mapOf(idempotency),
-    archive: s.archived ? UNREAD_ARCHIVE : null,
   };
 }
 
 /** An archived appointment row: the appointment and the idempotency entry it owns. */
-export function decodeArchivedAppointment(body: unknown): ArchivedAppointment {
+export function decodeArchivedAppointment(body: unknown): EndedAppointment {
   const b = body as AppointmentRowBody;
   return { appointment: b.appointment, idempotency: b.idempotency };
 }
@@ -234,22 +223,4 @@ export function decodeArchivedAppointment(body: unknown): ArchivedAppointment {
 export function decodeArchivedIdempotency(body: unknown): { key: string; entry: IdempotencyEntry } {
   const b = body as IdempotencyRowBody;
   return { key: b.key, entry: b.entry };
-}
-
-const LITTLE_ENDIAN = endianness() === 'LE';
-
-/** Fingerprints as stored in the filter row: sorted uint32, little-endian, base64. */
-export function encodeFingerprints(values: Uint32Array): string {
-  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-  const buf = Buffer.allocUnsafe(values.length * 4);
-  values.forEach((v, i) => buf.writeUInt32LE(v, i * 4));
-  return buf.toString('base64');
-}
-
-export function decodeFingerprints(text: string): Uint32Array {
-  const buf = Buffer.from(text, 'base64');
-  const out = new Uint32Array(buf.length >>> 2);
-  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(buf.subarray(0, out.length * 4));
-  else for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32LE(i * 4);
-  return out;
 }

@@ -2,7 +2,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * Kysely table types. Read-model tables are added by the read side; the event store's own tables are
- * accessed with hand-written SQL (src/events/postgres) and are listed here only for tooling and audits.
+ * accessed with hand-written SQL (src/events/postgres), whose rows are typed with these (its bigint
+ * columns selected as text).
  */
 export interface EsEventsTable {
   global_position: Generated<string>;
@@ -22,18 +23,45 @@ export interface AppSettingsTable {
   created_at: Generated<Date>;
 }
 
+// Write side (src/commands; migrations 0001 and 0005).
+
+/** A stream's newest snapshot: its hot state (snapshot-codec.ts) and what identifies the point it was taken at. */
 export interface StreamSnapshotsTable {
   stream_name: string;
-  revision: ColumnType<string, string | number, string | number>;
+  revision: ColumnType<string | number, string | number, string | number>;
   schema_version: number;
   state: unknown;
+  /** The hash chain's last link at `revision`. */
+  last_hash: string | null;
+  /** `positionToString` of the event at `revision`. */
+  position: string | null;
+  /** Fingerprints of everything archived (archive-index.ts); null when nothing is. */
+  archive_fingerprints: Uint8Array | null;
   updated_at: Generated<Date>;
+}
+
+/** An ended appointment (by id) or an idempotency entry (by index key) a snapshot archived. */
+export interface StreamSnapshotArchiveTable {
+  stream_name: string;
+  kind: 'appointment' | 'idempotency';
+  key: string;
+  revision: ColumnType<string | number, string | number, string | number>;
+  schema_version: number;
+  body: unknown;
+}
+
+/** The stream of every entity commands address by id alone (stream-index.ts). */
+export interface StreamIndexTable {
+  entity_id: string;
+  stream_name: string;
 }
 
 export interface Database {
   es_events: EsEventsTable;
   app_settings: AppSettingsTable;
   stream_snapshots: StreamSnapshotsTable;
+  stream_snapshot_archive: StreamSnapshotArchiveTable;
+  stream_index: StreamIndexTable;
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
   rate_limit_hits: RateLimitHitsTable;

@@ -18,7 +18,7 @@
  * Small (npm test): 3 kill/restart cycles. Full (TORTURE=full): 20.
  */
 import type pg from 'pg';
-import { bookingIds } from '../../src/commands/ids';
+import { bookingIds } from '../../src/commands/event-envelope';
 import { createTestPostgres, type TestPostgres } from '../support/test-database';
 import { openAroundTheClock, register } from './support/open-calendar';
 import { type ServerProcess, spawnServer } from './support/server-process';

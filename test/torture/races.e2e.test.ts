@@ -26,7 +26,7 @@
  * Small (npm test): 2 rounds, 8 customers + the owner, 40 operations each. Full: 6 rounds, 12 + 1, 100.
  */
 import type pg from 'pg';
-import { bookingIds } from '../../src/commands/ids';
+import { bookingIds } from '../../src/commands/event-envelope';
 import { MONDAY_0700Z } from '../support/calendar';
 import { createTestPostgres, type TestPostgres } from '../support/test-database';
 import { type TestApp, startTestApp } from '../support/test-app';

@@ -5,7 +5,7 @@
 import { DomainError } from '../errors';
 import { checkBooking } from '../schedule/slot-engine';
 import type { ServiceRules, Slot } from '../schedule/types';
-import { liveAppointmentsNear, scheduleOf, toBusyAppointment, type AppointmentState, type RegisteredProviderState } from './state';
+import { scheduleOf, toBusyAppointment, type AppointmentState, type RegisteredProviderState } from './state';
 
 const MINUTE_MS = 60_000;
 
@@ -26,7 +26,8 @@ export function requireBookableSlot(
   // The live appointments that may meet the candidate's occupied range (the engine narrows them further).
   const from = start - Math.max(rules.bufferBeforeMinutes, 0) * MINUTE_MS;
   const to = start + 1 + (Math.max(rules.durationMinutes, 0) + Math.max(rules.bufferAfterMinutes, 0)) * MINUTE_MS;
-  const busy = liveAppointmentsNear(state, from, to)
+  const busy = state.live
+    .near(from, to)
     .filter((a) => a.id !== moving?.id)
     .map(toBusyAppointment);
   const check = checkBooking({ schedule: scheduleOf(state), service: rules, busy, now }, start);

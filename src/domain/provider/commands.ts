@@ -78,3 +78,11 @@ export type ProviderCommand =
   | MarkNoShow;
 
 export type ProviderCommandType = ProviderCommand['type'];
+
+const APPOINTMENT_COMMANDS = ['ConfirmAppointment', 'CancelAppointment', 'RescheduleAppointment', 'CompleteAppointment', 'MarkNoShow'] as const satisfies readonly ProviderCommandType[];
+
+/** Commands on an existing appointment: they name the appointment, not its provider. */
+export type AppointmentCommand = Extract<ProviderCommand, { type: (typeof APPOINTMENT_COMMANDS)[number] }>;
+
+export const isAppointmentCommand = (command: ProviderCommand): command is AppointmentCommand =>
+  (APPOINTMENT_COMMANDS as readonly string[]).includes(command.type);

@@ -97,7 +97,7 @@ function toCommand(step: Step, state: RegisteredProviderState, n: number): [Prov
 const occupied = (a: AppointmentState): [number, number] => [a.start - a.bufferBeforeMinutes * MINUTE, a.end + a.bufferAfterMinutes * MINUTE];
 
 function assertNoOverbooking(state: RegisteredProviderState): void {
-  const live = state.liveAppointmentsById.values();
+  const live = state.live.values();
   for (const a of live) {
     const [as, ae] = occupied(a);
     const session = live.filter((b) => b.serviceId === a.serviceId && b.start === a.start);

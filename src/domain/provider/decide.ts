@@ -313,7 +313,7 @@ function bookAppointment(command: BookAppointment, state: RegisteredProviderStat
   const service = requireService(state, d.serviceId);
   if (!service.active) throw validationError('serviceId', 'The service is retired', d.serviceId);
 
-  requireBelowLiveBookingLimit(state.liveAppointmentsById.values(), actor.id, now, d.maxLiveBookings);
+  requireBelowLiveBookingLimit(state.live.values(), actor.id, now, d.maxLiveBookings);
   const rules = serviceRulesOf(service.id, service.definition);
   requireBookableSlot(state, rules, start, now);
   const def = service.definition;

@@ -24,11 +24,7 @@ export function describeState(state: ProviderState): unknown {
     services: sorted(state.services.entries()),
     overrides: sorted(state.overrides.entries()),
     appointments: sorted(state.appointments.entries()),
-    liveAppointmentsById: sorted(state.liveAppointmentsById.entries()),
-    liveByDay: state.liveByDay
-      .entries()
-      .sort(([a], [b]) => a - b)
-      .map(([day, bucket]) => [day, sorted(bucket.entries())]),
+    live: sorted(state.live.values().map((a): [string, unknown] => [a.id, a])),
     idempotency: sorted(state.idempotency.entries()),
   };
 }

@@ -12,11 +12,8 @@ export {
   toBusyAppointment,
   isLive,
   idempotencyIndexKey,
-  indexLive,
-  liveAppointmentsNear,
   type AppointmentState,
   type IdempotencyEntry,
-  type LiveReach,
   type ProviderProfile,
   type ProviderState,
   type RegisteredProviderState,
@@ -24,22 +21,7 @@ export {
   type UnregisteredProviderState,
 } from './state';
 export { PersistentMap } from './persistent-map';
-export {
-  archivable,
-  archivedTargets,
-  archiveKnown,
-  archiveLookups,
-  fingerprint,
-  fingerprintsOf,
-  mayBeArchived,
-  withArchived,
-  withFingerprints,
-  withKnownFingerprints,
-  withoutArchived,
-  UNREAD_ARCHIVE,
-  type ArchiveIndex,
-  type ArchiveKeyKind,
-  type ArchiveLookups,
-  type ArchivedAppointment,
-} from './archive';
+export { LiveAppointments } from './live-appointments';
+export { subjectOf, entitiesCreatedBy, keysAddressedBy, appointmentsUpdatedBy, type AddressedKeys } from './addressing';
+export { endedAppointments, withoutEnded, keysNotHeld, updatedNotHeld, withEndedRestored, type EndedAppointment } from './ended-appointments';
 export { LIMITS } from './validation';

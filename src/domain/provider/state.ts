@@ -7,7 +7,8 @@
  * 100,000 events), and every earlier state stays valid, so a command handler may cache a state and
  * hand it to concurrent requests without one request's events leaking into another's view.
  *
- * What ended long ago may not be held at all: see `archive` below and archive.ts.
+ * A state may leave out appointments that ended long ago: ended-appointments.ts says why deciding
+ * stays exact.
  *
  * Events are facts: `evolve` never throws. An event that does not fit the state (a service update for
  * an unknown service, anything before registration) is ignored rather than invented around.
@@ -20,7 +21,7 @@ import type {
   ScheduleOverride,
   WeeklyHours,
 } from '../schedule/types';
-import type { ArchiveIndex } from './archive';
+import { LiveAppointments } from './live-appointments';
 import { PersistentMap } from './persistent-map';
 import { type ServiceDefinition, definitionOf } from './service-definition';
 
@@ -83,33 +84,12 @@ export interface RegisteredProviderState {
   readonly overrides: PersistentMap<string, ScheduleOverride>;
   readonly appointments: PersistentMap<string, AppointmentState>;
   /**
-   * The PENDING/CONFIRMED subset of `appointments`, kept separately so building the busy list costs
-   * O(live appointments), not O(every appointment the provider ever had).
+   * The PENDING/CONFIRMED subset of `appointments`, kept apart so the booking rule and the busy list
+   * cost O(live appointments near the time), not O(every appointment the provider ever had).
    */
-  readonly liveAppointmentsById: PersistentMap<string, AppointmentState>;
-  /**
-   * The same live appointments by the UTC day of their start, so a booking looks only at the few days
-   * around its time (`liveAppointmentsNear`), however many live appointments a provider keeps (past
-   * ones nobody completed stay live for ever). `liveReach`: how far any of them ever occupied time
-   * before its start and after it (an upper bound: it only grows while a state lives).
-   */
-  readonly liveByDay: PersistentMap<number, PersistentMap<string, AppointmentState>>;
-  readonly liveReach: LiveReach;
+  readonly live: LiveAppointments<AppointmentState>;
   /** `idempotencyIndexKey(customerId, key)` -> the booking it produced. */
   readonly idempotency: PersistentMap<string, IdempotencyEntry>;
-  /**
-   * Ended appointments (and the idempotency entries they own) a snapshot archived, which `appointments`
-   * and `idempotency` then no longer hold: only their fingerprints are here, and the command handler
-   * puts back what a command addresses before deciding (archive.ts). Null: nothing is left out, the
-   * maps hold the whole history (a state folded from the stream).
-   */
-  readonly archive: ArchiveIndex | null;
-}
-
-/** Milliseconds an occupied range may reach before a live appointment's start and after it. */
-export interface LiveReach {
-  readonly beforeMs: number;
-  readonly afterMs: number;
 }
 
 export type ProviderState = UnregisteredProviderState | RegisteredProviderState;
@@ -128,54 +108,13 @@ export const isLive = (status: AppointmentStatus): boolean => status === 'PENDIN
 /** Both instants parse from the ISO strings the events carry (formatting, not reading the clock). */
 const ms = (iso: string): number => Date.parse(iso);
 
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
-const dayOf = (instant: number): number => Math.floor(instant / DAY_MS);
-
-/** `appointment` (a new version of it, or a new one) in the maps, the live ones and their index included. */
+/** `appointment` (a new version of it, or a new one) in the maps, the live ones included. */
 export function withAppointment(state: RegisteredProviderState, appointment: AppointmentState): RegisteredProviderState {
-  let { liveByDay, liveReach } = state;
-  const before = state.liveAppointmentsById.get(appointment.id);
-  if (before !== undefined) {
-    const day = dayOf(before.start);
-    const bucket = liveByDay.get(day)?.delete(appointment.id);
-    liveByDay = bucket === undefined || bucket.size === 0 ? liveByDay.delete(day) : liveByDay.set(day, bucket);
-  }
-  const live = isLive(appointment.status);
-  if (live) {
-    const day = dayOf(appointment.start);
-    liveByDay = liveByDay.set(day, (liveByDay.get(day) ?? PersistentMap.empty<string, AppointmentState>()).set(appointment.id, appointment));
-    liveReach = reachWith(liveReach, appointment);
-  }
   return {
     ...state,
     appointments: state.appointments.set(appointment.id, appointment),
-    liveAppointmentsById: live ? state.liveAppointmentsById.set(appointment.id, appointment) : state.liveAppointmentsById.delete(appointment.id),
-    liveByDay,
-    liveReach,
+    live: isLive(appointment.status) ? state.live.with(appointment) : state.live.without(appointment.id),
   };
-}
-
-function reachWith(reach: LiveReach, a: AppointmentState): LiveReach {
-  const beforeMs = Math.max(reach.beforeMs, a.bufferBeforeMinutes * MINUTE_MS);
-  const afterMs = Math.max(reach.afterMs, a.end - a.start + a.bufferAfterMinutes * MINUTE_MS);
-  // NaN (an unreadable instant) never reaches anything: keep the bound as it was.
-  return beforeMs === reach.beforeMs && afterMs === reach.afterMs ? reach : { beforeMs: beforeMs || reach.beforeMs, afterMs: afterMs || reach.afterMs };
-}
-
-/** The day index and reach of `live` appointments (a state decoded from a snapshot builds it so). */
-export function indexLive(live: readonly AppointmentState[]): Pick<RegisteredProviderState, 'liveByDay' | 'liveReach'> {
-  const days = new Map<number, Array<[string, AppointmentState]>>();
-  let liveReach: LiveReach = { beforeMs: 0, afterMs: 0 };
-  for (const a of live) {
-    const day = dayOf(a.start);
-    const bucket = days.get(day);
-    if (bucket === undefined) days.set(day, [[a.id, a]]);
-    else bucket.push([a.id, a]);
-    liveReach = reachWith(liveReach, a);
-  }
-  const liveByDay = PersistentMap.of([...days].map(([day, bucket]): [number, PersistentMap<string, AppointmentState>] => [day, PersistentMap.of(bucket)]));
-  return { liveByDay, liveReach };
 }
 
 function updateAppointment(
@@ -200,11 +139,8 @@ export function evolve(state: ProviderState, event: ProviderEvent): ProviderStat
       weeklyHours: [],
       overrides: PersistentMap.empty(),
       appointments: PersistentMap.empty(),
-      liveAppointmentsById: PersistentMap.empty(),
-      liveByDay: PersistentMap.empty(),
-      liveReach: { beforeMs: 0, afterMs: 0 },
+      live: LiveAppointments.empty(),
       idempotency: PersistentMap.empty(),
-      archive: null,
     };
   }
 
@@ -337,26 +273,10 @@ export const toBusyAppointment = (a: AppointmentState): BusyAppointment => ({
 
 /** Live (PENDING/CONFIRMED) appointments as the slot engine's busy list, sorted by start. */
 export function liveAppointments(state: RegisteredProviderState): BusyAppointment[] {
-  return state.liveAppointmentsById
+  return state.live
     .values()
     .map(toBusyAppointment)
     .sort((a, b) => a.start - b.start || compare(a.appointmentId, b.appointmentId));
-}
-
-/**
- * Every live appointment whose occupied range (appointment plus its buffers) may meet [from, to),
- * perhaps with a few that do not: the ones starting within the days `liveReach` allows around it.
- */
-export function liveAppointmentsNear(state: RegisteredProviderState, from: number, to: number): AppointmentState[] {
-  const first = dayOf(from - state.liveReach.afterMs);
-  const last = dayOf(to + state.liveReach.beforeMs);
-  if (!(last - first < state.liveByDay.size + 2)) return state.liveAppointmentsById.values();
-  const out: AppointmentState[] = [];
-  for (let day = first; day <= last; day++) {
-    const bucket = state.liveByDay.get(day);
-    if (bucket !== undefined) for (const a of bucket.values()) out.push(a);
-  }
-  return out;
 }
 
 /** The appointment a customer's idempotency key produced, if any (whatever its status is now). */

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import { PgSqlPool } from '../../db/pg-pool';
+import type { EsEventsTable } from '../../db/schema';
 import type { SqlPool } from '../../db/sql';
 import {
   type AllFilter,
@@ -23,17 +25,8 @@ import { Waker } from './waker';
 /** NOTIFY channel that says "new events may be visible"; the payload is empty on purpose. */
 export const EVENTS_CHANNEL = 'slotstream_events';
 
-interface EventRow {
-  global_position: string;
-  transaction_id: string;
-  stream_name: string;
-  stream_revision: string;
-  event_id: string;
-  event_type: string;
-  data: JsonValue;
-  metadata: JsonObject;
-  created_at: Date;
-}
+/** A row of `es_events` as EVENT_COLUMNS select it (its numbers as text). */
+type EventRow = Selectable<EsEventsTable>;
 
 // The text aliases shadow the column names: ORDER BY must name `es_events.<column>` to sort by the
 // numbers (an unqualified name in ORDER BY means the output column, which sorts "10" before "9").
@@ -369,8 +362,9 @@ function toRecorded(row: EventRow): RecordedEvent {
     revision: Number(row.stream_revision),
     id: row.event_id,
     type: row.event_type,
-    data: row.data,
-    metadata: row.metadata,
+    // Written by `es_append` from the JSON this adapter sends: a JSON value and a JSON object.
+    data: row.data as JsonValue,
+    metadata: row.metadata as JsonObject,
     position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
     created: row.created_at,
   };

@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { bookingIds } from '../../commands/ids';
 import { DomainError } from '../../domain/errors';
-import type { ProviderCommand } from '../../domain/provider';
+import type { AppointmentCommand } from '../../domain/provider';
 import type { AppointmentStatus } from '../../domain/provider/events';
 import type { AppointmentView, ProviderView, ServiceView } from '../../projections/queries/views';
 import { type User as UserModel, deletedUser } from '../../accounts/model';
@@ -13,9 +12,9 @@ import { requireId } from '../ids';
 import { loaders } from '../loaders';
 import { Provider } from '../providers/provider.type';
 import { Service } from '../providers/service.types';
-import { type RegisteredResult, runCommand } from '../run-command';
+import type { CommandResult } from '../../commands/provider-command-handler';
+import { answerFrom, runCommand, runOnAppointment } from '../run-command';
 import { DateTimeScalar } from '../scalars';
-import { appointmentViewOf } from '../write-views';
 import { Appointment, AppointmentConnection, AppointmentStatusEnum, BookAppointmentInput, Slot } from './appointment.types';
 
 @Resolver(() => Appointment)
@@ -94,11 +93,9 @@ export class AppointmentResolver {
     const viewer = requireViewer(ctx);
     const providerId = requireId('providerId', input.providerId);
     await ctx.runtime.accounts.throttleBooking(viewer.id);
-    const { appointmentId } = bookingIds(providerId, viewer.id, input.idempotencyKey);
     const r = await runCommand(ctx, providerId, {
       type: 'BookAppointment',
       data: {
-        appointmentId,
         serviceId: requireId('serviceId', input.serviceId),
         start: input.start,
         notes: input.notes ?? null,
@@ -106,7 +103,9 @@ export class AppointmentResolver {
         maxLiveBookings: ctx.runtime.config.abuse.liveBookingsPerCustomer,
       },
     });
-    return appointmentOf(r, appointmentId);
+    const { appointmentId } = r.minted;
+    if (appointmentId === undefined) throw new Error('the write side named no appointment for a booking');
+    return appointmentAnswer(ctx, r, appointmentId);
   }
 
   @Mutation(() => Appointment, { description: 'Provider owner: PENDING → CONFIRMED.' })
@@ -143,18 +142,12 @@ export class AppointmentResolver {
   }
 }
 
-/** Commands on an existing appointment go to its provider's stream, found through the read model. */
-async function onAppointment(ctx: GraphQLContext, id: string, command: (appointmentId: string) => ProviderCommand): Promise<AppointmentView> {
+/** Commands on an existing appointment: the write side finds its stream; the answer is the appointment as the read model now shows it. */
+async function onAppointment(ctx: GraphQLContext, id: string, command: (appointmentId: string) => AppointmentCommand): Promise<AppointmentView> {
   requireViewer(ctx);
   const appointmentId = requireId('id', id);
-  const found = await ctx.runtime.readSide.queries.appointmentById(appointmentId);
-  if (!found) throw new DomainError('NOT_FOUND', `Appointment ${appointmentId} not found`);
-  const r = await runCommand(ctx, found.providerId, command(appointmentId));
-  return appointmentOf(r, appointmentId);
+  return appointmentAnswer(ctx, await runOnAppointment(ctx, command(appointmentId)), appointmentId);
 }
 
-function appointmentOf(r: RegisteredResult, appointmentId: string): AppointmentView {
-  const a = r.state.appointments.get(appointmentId);
-  if (!a) throw new DomainError('NOT_FOUND', `Appointment ${appointmentId} not found`);
-  return appointmentViewOf(r.state, a);
-}
+const appointmentAnswer = (ctx: GraphQLContext, result: CommandResult, appointmentId: string): Promise<AppointmentView> =>
+  answerFrom(ctx, result, () => ctx.runtime.readSide.queries.appointmentById(appointmentId), `Appointment ${appointmentId}`);

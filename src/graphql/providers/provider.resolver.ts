@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { DomainError } from '../../domain/errors';
-import type { RegisteredProviderState } from '../../domain/provider';
 import type { ProviderView, ScheduleOverrideView, ServiceView } from '../../projections/queries/views';
 import { requireRole } from '../auth';
 import { PageInfo } from '../connection.types';
 import type { GraphQLContext } from '../context';
 import { requireId } from '../ids';
 import { loaders } from '../loaders';
-import { runCommand } from '../run-command';
+import type { CommandResult } from '../../commands/provider-command-handler';
+import { answerFrom, runCommand } from '../run-command';
 import { DateScalar } from '../scalars';
-import { overrideViewOf, providerViewOf, serviceViewOf } from '../write-views';
 import { CreateProviderInput, Provider, UpdateProviderInput } from './provider.type';
 import { ScheduleOverride, ScheduleOverrideInput, WeeklyHoursInput } from './schedule.types';
 import { Service, ServiceInput } from './service.types';
@@ -68,7 +66,7 @@ export class ProviderResolver {
       type: 'RegisterProvider',
       data: { providerId, ownerId: viewer.id, name: input.name, kind: input.kind ?? null, bio: input.bio ?? null, timeZone: input.timeZone },
     });
-    return providerViewOf(r.state, r.revision);
+    return providerAnswer(ctx, r, providerId);
   }
 
   @Mutation(() => Provider, { description: 'Owner or admin.' })
@@ -77,7 +75,8 @@ export class ProviderResolver {
     @Arg('input', () => UpdateProviderInput) input: UpdateProviderInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ProviderView> {
-    const r = await runCommand(ctx, requireId('id', id), {
+    const providerId = requireId('id', id);
+    const r = await runCommand(ctx, providerId, {
       type: 'UpdateProviderProfile',
       data: {
         ...(input.name !== undefined && input.name !== null ? { name: input.name } : {}),
@@ -86,7 +85,7 @@ export class ProviderResolver {
         ...(input.timeZone !== undefined && input.timeZone !== null ? { timeZone: input.timeZone } : {}),
       },
     });
-    return providerViewOf(r.state, r.revision);
+    return providerAnswer(ctx, r, providerId);
   }
 
   @Mutation(() => Service, { description: 'Owner or admin.' })
@@ -117,7 +116,7 @@ export class ProviderResolver {
         price: input.price ? { amountMinor: input.price.amountMinor, currency: input.price.currency } : null,
       },
     });
-    return serviceOf(r.state, serviceId);
+    return serviceAnswer(ctx, r, serviceId);
   }
 
   @Mutation(() => Service, { description: 'Owner or admin. Existing appointments stay; new bookings are refused.' })
@@ -128,7 +127,7 @@ export class ProviderResolver {
   ): Promise<ServiceView> {
     const id = requireId('serviceId', serviceId);
     const r = await runCommand(ctx, requireId('providerId', providerId), { type: 'RetireService', data: { serviceId: id } });
-    return serviceOf(r.state, id);
+    return serviceAnswer(ctx, r, id);
   }
 
   @Mutation(() => Provider, { description: 'Owner or admin. Replaces the whole weekly pattern; weekdays not listed are closed.' })
@@ -137,11 +136,12 @@ export class ProviderResolver {
     @Arg('hours', () => [WeeklyHoursInput]) hours: WeeklyHoursInput[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ProviderView> {
-    const r = await runCommand(ctx, requireId('providerId', providerId), {
+    const id = requireId('providerId', providerId);
+    const r = await runCommand(ctx, id, {
       type: 'SetWeeklyHours',
       data: { hours: hours.map((h) => ({ weekday: h.weekday, windows: h.windows.map((w) => ({ start: w.start, end: w.end })) })) },
     });
-    return providerViewOf(r.state, r.revision);
+    return providerAnswer(ctx, r, id);
   }
 
   @Mutation(() => ScheduleOverride, { description: 'Owner or admin.' })
@@ -151,7 +151,8 @@ export class ProviderResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ScheduleOverrideView> {
     const overrideId = randomUUID();
-    const r = await runCommand(ctx, requireId('providerId', providerId), {
+    const id = requireId('providerId', providerId);
+    const r = await runCommand(ctx, id, {
       type: 'AddScheduleOverride',
       data: {
         overrideId,
@@ -161,9 +162,8 @@ export class ProviderResolver {
         reason: input.reason ?? null,
       },
     });
-    const added = r.state.overrides.get(overrideId);
-    if (!added) throw new DomainError('NOT_FOUND', `Override ${overrideId} not found`);
-    return overrideViewOf(r.state.providerId, added);
+    const added = async () => (await ctx.runtime.readSide.queries.overrides(id, { from: input.date, to: input.date })).find((o) => o.id === overrideId) ?? null;
+    return answerFrom(ctx, r, added, `Schedule override ${overrideId}`);
   }
 
   @Mutation(() => Boolean, { description: 'Owner or admin.' })
@@ -182,8 +182,8 @@ function definedFields<T extends Record<string, unknown>>(fields: T): { [K in ke
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]?: Exclude<T[K], null | undefined> };
 }
 
-function serviceOf(state: RegisteredProviderState, serviceId: string): ServiceView {
-  const service = state.services.get(serviceId);
-  if (!service) throw new DomainError('NOT_FOUND', `Service ${serviceId} not found`);
-  return serviceViewOf(state.providerId, service);
-}
+const providerAnswer = (ctx: GraphQLContext, result: CommandResult, providerId: string): Promise<ProviderView> =>
+  answerFrom(ctx, result, () => ctx.runtime.readSide.queries.providerById(providerId), `Provider ${providerId}`);
+
+const serviceAnswer = (ctx: GraphQLContext, result: CommandResult, serviceId: string): Promise<ServiceView> =>
+  answerFrom(ctx, result, () => ctx.runtime.readSide.queries.serviceById(serviceId), `Service ${serviceId}`);

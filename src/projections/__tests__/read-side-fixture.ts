@@ -7,6 +7,7 @@
 import { type OpenedDatabase, createKysely } from '../../db/database';
 import type { SqlConnection, SqlPool } from '../../db/sql';
 import { PostgresSnapshotStore } from '../../commands/snapshot-store';
+import { PostgresStreamIndex } from '../../commands/stream-index';
 import { type CommandContext, ProviderCommandHandler } from '../../commands/provider-command-handler';
 import type { ProviderCommand } from '../../domain/provider';
 import { type AppendResult, type JsonObject, type JsonValue, type Position, START, StreamNotFoundError, comparePositions } from '../../events/event-store';
@@ -60,7 +61,7 @@ export async function openFixture(
   const store = new PostgresEventStore(database.pool, { pollIntervalMs: 200 });
   const logger = testLogger().child({ suite: path.basename(expect.getState().testPath ?? '') });
   const metrics = createMetrics();
-  const handler = new ProviderCommandHandler(store, new PostgresSnapshotStore(database.db), logger);
+  const handler = new ProviderCommandHandler(store, new PostgresSnapshotStore(database.db), new PostgresStreamIndex(database.db), logger);
   const readSide = createReadSide({
     pool: readPool,
     db: readPool === database.pool ? database.db : createKysely(readPool),

@@ -1,29 +1,16 @@
 /**
- * The archive of ended appointments must be invisible to decisions: a state whose ended appointments
- * were archived, with what `archiveLookups` asks for put back, decides every command exactly as the
- * state folded from the whole stream — the same events, or the same refusal (code, message, details).
+ * Leaving ended appointments out of a state must be invisible to decisions: a state without them, with
+ * what the command addresses (`keysNotHeld`) put back, decides every command exactly as the state
+ * folded from the whole stream — the same events, or the same refusal (code, message, details).
  */
 import fc from 'fast-check';
 import { isDomainError } from '../errors';
 import type { ActorRole, ProviderEvent } from './events';
-import {
-  archivable,
-  archivedTargets,
-  archiveLookups,
-  fingerprint,
-  mayBeArchived,
-  UNREAD_ARCHIVE,
-  withArchived,
-  withFingerprints,
-  withKnownFingerprints,
-  withoutArchived,
-  type ArchivedAppointment,
-} from './archive';
+import { type EndedAppointment, endedAppointments, keysNotHeld, updatedNotHeld, withEndedRestored, withoutEnded } from './ended-appointments';
 import type { DeciderContext, ProviderCommand } from './commands';
 import { decide } from './decide';
 import { DAY, HOUR, MINUTE, NOW, OWNER_ID, registered, serviceOffered, workweek } from './provider-fixtures';
-import { evolve, evolveAll, idempotencyIndexKey, liveAppointmentsNear, type ProviderState, type RegisteredProviderState } from './state';
-import { occupiedRange } from '../schedule/busy-index';
+import { evolve, evolveAll, idempotencyIndexKey, type ProviderState, type RegisteredProviderState } from './state';
 
 const SETUP: ProviderEvent[] = [
   registered(),
@@ -142,68 +129,45 @@ function outcome(command: ProviderCommand, state: ProviderState, context: Decide
   }
 }
 
-/** What the command handler does: fetch what `archiveLookups` asks for from the archive, put it back. */
-function hydrate(state: RegisteredProviderState, archive: ReadonlyMap<string, ArchivedAppointment>, command: ProviderCommand, actorId: string): RegisteredProviderState {
-  const lookups = archiveLookups(state, command, actorId);
-  if (lookups === null) return state;
-  const records: ArchivedAppointment[] = [];
-  for (const id of lookups.appointmentIds) {
-    const r = archive.get(`a:${id}`);
+/** What the write side does: fetch what the command addresses and the state does not hold, put it back. */
+function restore(state: RegisteredProviderState, kept: ReadonlyMap<string, EndedAppointment>, command: ProviderCommand, actorId: string): RegisteredProviderState {
+  const wanted = keysNotHeld(state, command, actorId);
+  const records: EndedAppointment[] = [];
+  for (const id of wanted.appointmentIds) {
+    const r = kept.get(`a:${id}`);
     if (r) records.push(r);
   }
-  for (const key of lookups.idempotencyKeys) {
-    const r = archive.get(`k:${key}`);
+  for (const key of wanted.idempotencyKeys) {
+    const r = kept.get(`k:${key}`);
     if (r) records.push(r);
   }
-  return withArchived(state, records);
+  return withEndedRestored(state, records);
 }
 
-describe('the archive of ended appointments', () => {
-  it('fingerprints: sorted, distinct, and every archived key may be archived', () => {
-    const keys = Array.from({ length: 500 }, (_, i) => `id-${i}`);
-    const index = withFingerprints(withFingerprints(null, keys.slice(0, 300).map((k) => fingerprint('appointment', k))), keys.slice(200).map((k) => fingerprint('appointment', k)));
-    const fingerprints = index.fingerprints as Uint32Array;
-    expect(fingerprints.length).toBe(500);
-    for (let i = 1; i < fingerprints.length; i++) expect(fingerprints[i]).toBeGreaterThan(fingerprints[i - 1] as number);
-    for (const k of keys) expect(mayBeArchived(index, 'appointment', k)).toBe(true);
-    // The kind is part of the fingerprint; unknown keys are (almost always) certainly not archived.
-    expect(keys.filter((k) => mayBeArchived(index, 'idempotency', k)).length).toBeLessThan(3);
-    expect(mayBeArchived(null, 'appointment', 'id-1')).toBe(false);
-    // Not read yet: anything may be archived; what is archived meanwhile joins the set once it is read.
-    const unread = withFingerprints(UNREAD_ARCHIVE, [fingerprint('appointment', 'late')]);
-    expect(mayBeArchived(unread, 'appointment', 'anything')).toBe(true);
-    const { state } = live([]);
-    const known = withKnownFingerprints({ ...state, archive: unread }, index.fingerprints as Uint32Array) as RegisteredProviderState;
-    expect(mayBeArchived(known.archive, 'appointment', 'late')).toBe(true);
-    expect(mayBeArchived(known.archive, 'appointment', 'id-7')).toBe(true);
-    expect(mayBeArchived(known.archive, 'appointment', 'anything')).toBe(false);
-  });
-
-  it('decides every command on an archived state, put back by archiveLookups, as on the whole state', () => {
+describe('a state without its ended appointments', () => {
+  it('decides every command, with what it addresses restored, as the whole state does', () => {
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 60 }), fc.array(probeArb, { minLength: 1, maxLength: 25 }), fc.boolean(), (steps, probes, unread) => {
+      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 60 }), fc.array(probeArb, { minLength: 1, maxLength: 25 }), (steps, probes) => {
         const { state: full, booked } = live(steps);
-        const records = archivable(full);
-        const archive = new Map<string, ArchivedAppointment>();
+        const records = endedAppointments(full);
+        const kept = new Map<string, EndedAppointment>();
         for (const r of records) {
-          archive.set(`a:${r.appointment.id}`, r);
-          if (r.idempotency) archive.set(`k:${r.idempotency.key}`, r);
+          kept.set(`a:${r.appointment.id}`, r);
+          if (r.idempotency) kept.set(`k:${r.idempotency.key}`, r);
         }
-        // Fingerprints known, or (a state just loaded from a snapshot) not read yet.
-        const compacted = withoutArchived(full, records) as RegisteredProviderState;
-        const archived = unread ? { ...compacted, archive: UNREAD_ARCHIVE } : compacted;
+        const without = withoutEnded(full, records) as RegisteredProviderState;
         // Memory holds exactly the live appointments now.
-        expect(archived.appointments.size).toBe(full.liveAppointmentsById.size);
+        expect(without.appointments.size).toBe(full.live.size);
         for (const p of probes) {
           const [command, context] = probeCommand(p, booked);
-          const hydrated = hydrate(archived, archive, command, context.actor.id);
-          expect(outcome(command, hydrated, context)).toEqual(outcome(command, full, context));
+          const restored = restore(without, kept, command, context.actor.id);
+          expect(outcome(command, restored, context)).toEqual(outcome(command, full, context));
           // And what a booking answers with (its appointment, a retry's included) is there too.
           if (command.type === 'BookAppointment') {
-            const entry = hydrated.idempotency.get(idempotencyIndexKey(context.actor.id, command.data.idempotencyKey));
+            const entry = restored.idempotency.get(idempotencyIndexKey(context.actor.id, command.data.idempotencyKey));
             const expected = full.idempotency.get(idempotencyIndexKey(context.actor.id, command.data.idempotencyKey));
             expect(entry).toEqual(expected);
-            if (expected) expect(hydrated.appointments.get(expected.appointmentId)).toEqual(full.appointments.get(expected.appointmentId));
+            if (expected) expect(restored.appointments.get(expected.appointmentId)).toEqual(full.appointments.get(expected.appointmentId));
           }
         }
       }),
@@ -211,48 +175,58 @@ describe('the archive of ended appointments', () => {
     );
   });
 
-  it('lets go only of what is still the same, and events addressing the archive find it', () => {
-    const { state: full } = live([
+  const twoCancelled = () =>
+    live([
       { kind: 'book', customer: 1, service: 'one', start: NOW + DAY + HOUR, key: 1 },
       { kind: 'book', customer: 2, service: 'one', start: NOW + DAY + 2 * HOUR, key: 1 },
+      { kind: 'book', customer: 3, service: 'one', start: NOW + DAY + 3 * HOUR, key: 1 },
       { kind: 'act', what: 'cancel', target: 0, start: 0 },
       { kind: 'act', what: 'cancel', target: 1, start: 0 },
-    ]);
-    const records = archivable(full);
-    expect(records.map((r) => r.appointment.id)).toEqual(['appt-0', 'appt-1']);
-    // appt-1 changes after the snapshot was encoded: memory keeps it.
-    const changed = evolve(full, { type: 'AppointmentConfirmed', data: { providerId: full.providerId, appointmentId: 'appt-1', confirmedAt: new Date(NOW).toISOString() } });
-    const compacted = withoutArchived(changed, records) as RegisteredProviderState;
-    expect(compacted.appointments.keys()).toEqual(['appt-1']);
-    expect(mayBeArchived(compacted.archive, 'appointment', 'appt-0')).toBe(true);
-    // A recorded event about appt-0 (the decider never writes one) must fold as on the whole state.
-    const odd = [{ type: 'AppointmentConfirmed', data: { providerId: full.providerId, appointmentId: 'appt-0', confirmedAt: new Date(NOW).toISOString() } }] as ProviderEvent[];
-    expect(archivedTargets(compacted, odd)).toEqual(['appt-0']);
-    const restored = withArchived(compacted, records.filter((r) => r.appointment.id === 'appt-0'));
-    expect(evolveAll(odd, restored).status === 'Registered' && (evolveAll(odd, restored) as RegisteredProviderState).appointments.get('appt-0')).toEqual(
-      (evolveAll(odd, changed) as RegisteredProviderState).appointments.get('appt-0'),
-    );
-  });
-});
+    ]).state;
 
-describe('the live appointments by day', () => {
-  it('holds exactly the live appointments, and finds every one whose occupied range meets a window', () => {
-    fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 60 }), fc.array(fc.record({ at: startArb, minutes: fc.integer({ min: 1, max: 3000 }) }), { maxLength: 10 }), (steps, windows) => {
-        const { state } = live(steps);
-        const byDay = state.liveByDay.values().flatMap((bucket) => bucket.values().map((a) => a.id)).sort();
-        expect(byDay).toEqual(state.liveAppointmentsById.keys().sort());
-        for (const { at, minutes } of windows) {
-          const from = at - 90 * MINUTE;
-          const to = at + minutes * MINUTE;
-          const found = new Set(liveAppointmentsNear(state, from, to).map((a) => a.id));
-          for (const a of state.liveAppointmentsById.values()) {
-            const r = occupiedRange({ appointmentId: a.id, serviceId: a.serviceId, start: a.start, end: a.end, bufferBeforeMinutes: a.bufferBeforeMinutes, bufferAfterMinutes: a.bufferAfterMinutes, capacity: a.capacity });
-            if ((r.start < to && r.end > from) || (a.start >= from && a.start <= to)) expect(found.has(a.id)).toBe(true);
-          }
-        }
-      }),
-      { numRuns: 100 },
-    );
+  it('given ended and live appointments, endedAppointments names the ended ones with the idempotency entries they own', () => {
+    const state = twoCancelled();
+    expect(endedAppointments(state).map((r) => [r.appointment.id, r.appointment.status, r.idempotency?.key])).toEqual([
+      ['appt-0', 'CANCELLED', idempotencyIndexKey('cust-1', 'key-1')],
+      ['appt-1', 'CANCELLED', idempotencyIndexKey('cust-2', 'key-1')],
+    ]);
+  });
+
+  it('given an ended appointment that changed since it was named, withoutEnded lets go only of what is still the same', () => {
+    const full = twoCancelled();
+    const records = endedAppointments(full);
+    // appt-1 changes afterwards (a recorded event; the decider never writes one): memory keeps it.
+    const changed = evolve(full, { type: 'AppointmentConfirmed', data: { providerId: full.providerId, appointmentId: 'appt-1', confirmedAt: new Date(NOW).toISOString() } }) as RegisteredProviderState;
+    const without = withoutEnded(changed, records) as RegisteredProviderState;
+    expect(without.appointments.keys().sort()).toEqual(['appt-1', 'appt-2']);
+    // Idempotency entries go whenever they are unchanged: appt-1's too (its entry is restored with its key).
+    expect(without.idempotency.has(idempotencyIndexKey('cust-1', 'key-1'))).toBe(false);
+    expect(without.idempotency.has(idempotencyIndexKey('cust-2', 'key-1'))).toBe(false);
+    expect(without.idempotency.has(idempotencyIndexKey('cust-3', 'key-1'))).toBe(true);
+  });
+
+  it('given a state without appt-0, updatedNotHeld names it for recorded events that update it, and folding them restored matches the whole state', () => {
+    const full = twoCancelled();
+    const without = withoutEnded(full, endedAppointments(full)) as RegisteredProviderState;
+    const confirm = (id: string): ProviderEvent => ({ type: 'AppointmentConfirmed', data: { providerId: full.providerId, appointmentId: id, confirmedAt: new Date(NOW).toISOString() } });
+    const odd = [confirm('appt-0'), confirm('appt-2'), confirm('appt-0')];
+    expect(updatedNotHeld(without, odd)).toEqual(['appt-0']);
+    const restored = withEndedRestored(without, endedAppointments(full).filter((r) => r.appointment.id === 'appt-0'));
+    expect((evolveAll(odd, restored) as RegisteredProviderState).appointments.get('appt-0')).toEqual((evolveAll(odd, full) as RegisteredProviderState).appointments.get('appt-0'));
+  });
+
+  it('given a held appointment, withEndedRestored keeps what memory holds: it is never older', () => {
+    const full = twoCancelled();
+    const stale = { ...endedAppointments(full)[0] as EndedAppointment, appointment: { ...(full.appointments.get('appt-0') as NonNullable<ReturnType<typeof full.appointments.get>>), notes: 'older' } };
+    expect(withEndedRestored(full, [stale]).appointments.get('appt-0')).toBe(full.appointments.get('appt-0'));
+  });
+
+  it('keysNotHeld names only what the state does not hold', () => {
+    const full = twoCancelled();
+    const without = withoutEnded(full, endedAppointments(full)) as RegisteredProviderState;
+    const rebook: ProviderCommand = { type: 'BookAppointment', data: { appointmentId: 'appt-0', serviceId: 'one', start: NOW + DAY, idempotencyKey: 'key-1' } };
+    expect(keysNotHeld(without, rebook, 'cust-1')).toEqual({ appointmentIds: ['appt-0'], idempotencyKeys: [idempotencyIndexKey('cust-1', 'key-1')] });
+    expect(keysNotHeld(full, rebook, 'cust-1')).toEqual({ appointmentIds: [], idempotencyKeys: [] });
+    expect(keysNotHeld(without, { type: 'CancelAppointment', data: { appointmentId: 'appt-2' } }, 'cust-3')).toEqual({ appointmentIds: [], idempotencyKeys: [] });
   });
 });
