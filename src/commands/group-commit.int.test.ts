@@ -14,6 +14,8 @@ import { PostgresStreamIndex } from './stream-index';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // a Monday
 const OWNER = 'owner-1';
+/** Notes the counting store below refuses to append. */
+const REFUSED_NOTES = 'notes this store refuses';
 const owner: CommandContext = { actor: { id: OWNER, role: 'PROVIDER' }, correlationId: 'setup', now: NOW };
 const customer = (id: string): CommandContext => ({ actor: { id, role: 'CUSTOMER' }, correlationId: `req-${id}`, causationId: null, now: NOW });
 // 09:00 Berlin on Tuesday 2027-03-02 is 08:00Z (CET).
@@ -33,6 +35,11 @@ describe('ProviderCommandHandler group commit', () => {
       appendToStream: {
         value: (stream: string, events: readonly EventData[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> => {
           appends++;
+          // A store that refuses some data outright (not a version conflict), as PostgreSQL refuses
+          // jsonb it cannot store: the decider (and the API before it) lets these notes through.
+          if (events.some((e) => (e.data as { notes?: unknown }).notes === REFUSED_NOTES)) {
+            return Promise.reject(Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' }));
+          }
           return store.appendToStream(stream, events, options);
         },
       },
@@ -115,8 +122,7 @@ describe('ProviderCommandHandler group commit', () => {
     appends = 0;
     const booking = (customerId: string, i: number, notes: string | null) =>
       h.handle(providerId, { type: 'BookAppointment', data: { serviceId, start: slot(i), notes, idempotencyKey: `k-${customerId}` } }, customer(customerId));
-    // PostgreSQL's jsonb refuses a NUL character: the decider accepts these notes, the store does not.
-    const settled = await Promise.allSettled([booking('a', 0, 'first visit'), booking('b', 1, 'bad \u0000 notes'), booking('c', 2, null), booking('d', 3, null)]);
+    const settled = await Promise.allSettled([booking('a', 0, 'first visit'), booking('b', 1, REFUSED_NOTES), booking('c', 2, null), booking('d', 3, null)]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '22P05' }); // untranslatable character
     expect(appends).toBe(5); // the batch of four, then each one alone
