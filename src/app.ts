@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { AccountService } from './accounts/account-service';
 import type { Config } from './config';
 import { lockDataDir } from './db/data-dir-lock';
@@ -23,6 +24,7 @@ import { PgSqlPool } from './db/pg-pool';
 import { PostgresSnapshotStore } from './commands/snapshot-store';
 import { createReadSide } from './projections/read-side';
 import { attachWebSocketServer } from './http/websocket';
+import { operationTracePlugin } from './http/request-trace';
 
 export interface App {
   readonly runtime: Runtime;
@@ -84,7 +86,13 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
       schema,
       validationRules: [queryLimitRule()],
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
-      introspection: true,
+      includeStacktraceInErrorResponses: config.nodeEnv === 'development',
+      introspection: config.introspection,
+      // Without introspection, "Did you mean …?" hints would leak the schema too.
+      hideSchemaDetailsFromClientErrors: !config.introspection,
+      logger: logger.child({ module: 'apollo' }),
+      // GraphiQL is ours (src/http/graphiql.ts); Apollo's landing page would load from a CDN.
+      plugins: [operationTracePlugin(logger), ApolloServerPluginLandingPageDisabled()],
       // We own SIGTERM/SIGINT (main.ts): Apollo's own handlers would race our drain and re-raise the signal.
       stopOnTerminationSignals: false,
     });
@@ -97,9 +105,10 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
       viewer: await viewerOfRequest(runtime.accounts, req),
       clientAddress: clientAddressOf(req, config.trustProxy),
     }));
+    const address = await http.listen();
+    // After listening: `ws` hears the HTTP server's errors, and graphql-ws would dump a failed listen's stack.
     const ws = attachWebSocketServer(http.server, schema, runtime);
     http.onClose(() => ws.close());
-    const address = await http.listen();
     const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const url = `http://${host}:${address.port}/graphql`;
     logger.info({ url, database: database.pool.kind, eventStore: eventStore.name }, 'Slotstream is serving');

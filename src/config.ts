@@ -25,6 +25,12 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Behind one reverse proxy: take the client address from the last X-Forwarded-For entry. */
   readonly trustProxy: boolean;
+  /** Serve GraphiQL at GET /graphql to browsers (Accept: text/html). */
+  readonly graphiql: boolean;
+  /** Answer introspection queries: on in development, off in production unless set. */
+  readonly introspection: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +56,9 @@ export const CONFIG_VARIABLES = [
   'MAX_BODY_BYTES',
   'CORS_ORIGINS',
   'TRUST_PROXY',
+  'GRAPHIQL',
+  'INTROSPECTION',
+  'METRICS_TOKEN',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -118,6 +127,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     corsOrigins: (str('CORS_ORIGINS') ?? '*').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     trustProxy: bool('TRUST_PROXY', false),
+    graphiql: bool('GRAPHIQL', true),
+    introspection: bool('INTROSPECTION', str('NODE_ENV') !== 'production'),
+    metricsToken: str('METRICS_TOKEN'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
