@@ -118,7 +118,12 @@ export function graphiqlAsset(pathname: string): { readonly headers: Readonly<Re
   const asset = loadAssets().get(file);
   if (!asset) return undefined;
   return {
-    headers: { 'Content-Type': asset.contentType, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' },
+    headers: {
+      'Content-Type': asset.contentType,
+      'Content-Length': String(asset.body.length),
+      'Cache-Control': 'public, max-age=31536000, immutable',
+      'X-Content-Type-Options': 'nosniff',
+    },
     body: asset.body,
   };
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { getOperationAST } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { isUnexpectedError, rootCauseOf } from '../graphql/errors';
 import type { Logger } from '../logger';
@@ -46,22 +47,20 @@ export function logUnexpectedError(logger: Logger, error: unknown, fields: { req
  */
 export function operationTracePlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
   return {
-    async requestDidStart({ contextValue, request }) {
+    async requestDidStart({ contextValue }) {
       const trace = (contextValue as TracedContext)[TRACE];
-      if (trace) trace.operationName = request.operationName ?? null;
       return {
-        async didResolveOperation({ operationName, operation }) {
-          if (!trace) return;
-          trace.operationName = operationName;
-          trace.operationType = operation?.operation ?? null;
-        },
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
             if (isUnexpectedError(error)) logUnexpectedError(logger, error, { requestId: contextValue.requestId, operationName: operationName ?? null });
           }
         },
-        async willSendResponse({ response }) {
+        async willSendResponse({ response, document, request }) {
           if (!trace) return;
+          // From the document, not didResolveOperation: an operation that fails validation has a name too.
+          const operation = document ? getOperationAST(document, request.operationName) : null;
+          trace.operationName = operation?.name?.value ?? request.operationName ?? null;
+          trace.operationType = operation?.operation ?? null;
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
           trace.outcome = outcomeOf(errors);
         },

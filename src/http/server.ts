@@ -50,7 +50,6 @@ export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLC
       const outcome = trace.outcome ?? (res.writableFinished ? 'OK' : 'ABORTED');
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, seconds);
-      if (trace.operationType !== null) metrics.graphqlOperations.inc({ operation: trace.operationType, outcome });
       logger.info(
         {
           requestId: trace.requestId,
@@ -137,9 +136,11 @@ export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLC
     if (response.body.kind === 'complete') {
       // Refused before any operation ran (a bad token, a request Apollo cannot read): the code is in the answer.
       trace.outcome ??= outcomeOfAnswer(response.body.string);
+      metrics.graphqlOperations.inc({ operation: trace.operationType ?? 'unknown', outcome: trace.outcome });
       res.end(response.body.string);
       return;
     }
+    metrics.graphqlOperations.inc({ operation: trace.operationType ?? 'unknown', outcome: trace.outcome ?? 'OK' });
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
