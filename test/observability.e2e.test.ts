@@ -4,6 +4,7 @@
  * switches. Real servers on PGlite over real HTTP; the log is pino's own output, read back.
  */
 import { type CapturedLog, captureLog } from './support/captured-log';
+import { wsClient } from './support/graphql-clients';
 import { type TestApp, gql, startTestApp } from './support/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -154,6 +155,23 @@ describe('a production node (NODE_ENV=production behind one proxy, METRICS_TOKEN
       expect(err.stack).toMatch(/\n\s+at /);
       expect(await log.waitFor((l) => l.msg === 'request' && l.requestId === 'unexpected-0001')).toMatchObject({ outcome: 'INTERNAL_SERVER_ERROR' });
     } finally {
+      await t.app.runtime.database.pool.query('ALTER TABLE rm_providers_away RENAME TO rm_providers');
+    }
+  });
+
+  it('logs an unexpected error of an operation over graphql-ws too', async () => {
+    await t.app.runtime.database.pool.query('ALTER TABLE rm_providers RENAME TO rm_providers_away');
+    const client = wsClient(t.url);
+    try {
+      const errors = await new Promise<unknown>((resolve, reject) => {
+        client.subscribe({ query: 'query OverWs { providers(search: "x") { edges { node { id } } } }' }, { next: (r) => resolve(r.errors), error: reject, complete: () => undefined });
+      });
+      expect(errors).toEqual([{ message: 'Internal server error', path: ['providers'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      const logged = await log.waitFor((l) => l.msg === 'unexpected error' && (l.err as { message?: string }).message?.includes('rm_providers') === true && l.requestId !== 'unexpected-0001');
+      expect(logged.requestId).toMatch(UUID);
+      expect((logged.err as { stack: string }).stack).toMatch(/\n\s+at /);
+    } finally {
+      await client.dispose();
       await t.app.runtime.database.pool.query('ALTER TABLE rm_providers_away RENAME TO rm_providers');
     }
   });

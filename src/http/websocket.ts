@@ -7,10 +7,11 @@ import { WebSocketServer } from 'ws';
 import type { Viewer } from '../accounts/model';
 import { isDomainError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
-import { formatGraphQLError } from '../graphql/errors';
+import { formatGraphQLError, isUnexpectedError } from '../graphql/errors';
 import { queryLimitRule } from '../graphql/limits';
 import type { Runtime } from '../runtime';
 import { subscribeSharingResults } from '../graphql/subscriptions/shared-execution';
+import { logUnexpectedError } from './request-trace';
 
 interface ConnectionState {
   viewer: Viewer | null;
@@ -52,8 +53,12 @@ export function attachWebSocketServer(server: http.Server, schema: GraphQLSchema
       },
       // graphql-ws sends errors as graphql-js made them: give them the same codes and hiding as HTTP answers.
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e)),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        'errors' in result && result.errors ? { ...result, errors: result.errors.map((e) => formatError(e)) } : result,
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!('errors' in result) || !result.errors) return result;
+        const { requestId } = args.contextValue as GraphQLContext;
+        for (const e of result.errors) if (isUnexpectedError(e)) logUnexpectedError(runtime.logger, e, { requestId });
+        return { ...result, errors: result.errors.map((e) => formatError(e)) };
+      },
       context: (ctx): GraphQLContext => {
         const state = states.get(ctx.extra) ?? { viewer: null, clientAddress: 'unknown' };
         return { runtime, requestId: randomUUID(), viewer: state.viewer, clientAddress: state.clientAddress };
