@@ -27,8 +27,13 @@ export function errorCodeOf(error: unknown): string {
   const domain = findDomainError(error);
   if (domain) return domain.code;
   if (findInvalidScalarValue(error)) return 'VALIDATION_FAILED';
-  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+  if (error instanceof GraphQLError) {
+    if (typeof error.extensions.code === 'string') return error.extensions.code;
+    // Apollo refuses a few malformed requests with an HTTP status but no code ("provided sha does not match query").
+    const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return 'BAD_REQUEST';
+  }
+  return 'INTERNAL_SERVER_ERROR';
 }
 
 /** A failure no rule or check explains (a bug, a database outage): it is logged, and masked in production. */
@@ -54,7 +59,8 @@ function formatByKind(formatted: GraphQLFormattedError, error: unknown, options:
     const { http: _http, ...extensions } = invalidValue.extensions;
     return { message: formatted.message, ...where, extensions: { ...extensions, code: 'VALIDATION_FAILED' } };
   }
-  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR';
+  const given = formatted.extensions?.code;
+  const code = typeof given === 'string' && given !== 'INTERNAL_SERVER_ERROR' ? given : errorCodeOf(error);
   if (code === 'INTERNAL_SERVER_ERROR' && !options.development) {
     return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code } };
   }

@@ -33,4 +33,13 @@ describe('errorCodeOf', () => {
     expect(isUnexpectedError(located(new DomainError('NOT_FOUND', 'gone')))).toBe(false);
     expect(rootCauseOf(located(bug))).toBe(bug);
   });
+
+  it('calls a request Apollo refuses with a 4xx status but no code BAD_REQUEST, and shows it unmasked', () => {
+    const refused = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400, headers: new Map() } } });
+    expect(errorCodeOf(refused)).toBe('BAD_REQUEST');
+    expect(formatGraphQLError({ message: refused.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, refused, { development: false })).toEqual({
+      message: 'provided sha does not match query',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
 });
