@@ -146,18 +146,14 @@ export function apiExamples(context: ExampleContext): Example[] {
   const p = context.providerId ?? '<provider id: see Providers>';
   const s = context.serviceId ?? '<service id: see Providers>';
   const window = { p, s, from: `${day}T00:00:00Z`, to: `${next}T00:00:00Z` };
+  const start = context.start ?? exampleOpeningStart(context.now);
   const auth = { authorization: `Bearer ${context.accessToken ?? '<accessToken: see Login>'}` };
   return [
     { name: 'health', query: EXAMPLE_OPERATIONS.health, variables: {} },
     { name: 'providers', query: EXAMPLE_OPERATIONS.providers, variables: { search: 'Ada' } },
     { name: 'slots', query: EXAMPLE_OPERATIONS.slots, variables: window },
     { name: 'login', query: EXAMPLE_OPERATIONS.login, variables: { email: EXAMPLE_CUSTOMER.email, password: DEMO_PASSWORD } },
-    {
-      name: 'book',
-      query: EXAMPLE_OPERATIONS.book,
-      variables: { p, s, start: context.start ?? exampleOpeningStart(context.now), key: `grace-${day}` },
-      headers: auth,
-    },
+    { name: 'book', query: EXAMPLE_OPERATIONS.book, variables: { p, s, start, key: `grace-${start}` }, headers: auth },
     { name: 'watch', query: EXAMPLE_OPERATIONS.watch, variables: window },
   ];
 }
