@@ -7,12 +7,22 @@
  */
 const { decideTestEnvironment } = require('./test/support/test-environment');
 
-const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  // PGlite's dynamic imports of Node built-ins as require calls, so `npx jest <path>` needs no node flags.
+  '/node_modules/@electric-sql/pglite/dist/.+\\.cjs$': '<rootDir>/test/support/require-for-import.transform.js',
+};
 
 module.exports = async () => {
   const testPathIgnorePatterns = ['/node_modules/', ...(await decideTestEnvironment(__dirname))];
   // PGlite boots a WASM PostgreSQL (seconds on a busy 2-core machine): hooks that start one need room.
-  const common = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadata'], testPathIgnorePatterns };
+  const common = {
+    testEnvironment: 'node',
+    transform,
+    transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
+    setupFiles: ['reflect-metadata'],
+    testPathIgnorePatterns,
+  };
   return {
     maxWorkers: 2,
     testTimeout: 60_000,

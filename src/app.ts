@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import type { Registry } from 'prom-client';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { AccountService } from './accounts/account-service';
 import type { Config } from './config';
@@ -35,9 +36,9 @@ export interface App {
 }
 
 /** The composition root: builds every part of a node from the config and starts serving. */
-export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<App> {
+export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number; processMetrics?: Registry } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics();
+  const metrics = createMetrics(options.processMetrics);
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
   const cleanups: Array<() => Promise<void> | void> = [unlock];
   try {

@@ -3,6 +3,7 @@ import { type App, startApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config';
 import { MigrationError } from './db/database';
 import { type Logger, createLogger } from './logger';
+import { collectProcessMetrics } from './metrics';
 
 /** `npm start`: read the environment, start a node, stop gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let app: App;
   try {
-    app = await startApp(config, { logger });
+    app = await startApp(config, { logger, processMetrics: collectProcessMetrics() });
   } catch (err) {
     return failedToStart(logger, err);
   }
