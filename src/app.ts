@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import type { Registry } from 'prom-client';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { AccountService, accountLimitsOf } from './accounts/account-service';
 import type { Config } from './config';
 import { lockDataDir } from './db/data-dir-lock';
@@ -25,6 +27,7 @@ import { PgSqlPool } from './db/pg-pool';
 import { PostgresSnapshotStore } from './commands/snapshot-store';
 import { createReadSide } from './projections/read-side';
 import { attachWebSocketServer } from './http/websocket';
+import { operationTracePlugin } from './http/request-trace';
 
 export interface App {
   readonly runtime: Runtime;
@@ -35,9 +38,9 @@ export interface App {
 }
 
 /** The composition root: builds every part of a node from the config and starts serving. */
-export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<App> {
+export async function startApp(config: Config, options: { logger?: Logger; clock?: () => number; processMetrics?: Registry } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics();
+  const metrics = createMetrics(options.processMetrics);
   const unlock = config.databaseUrl ? () => undefined : await lockDataDir(config.dataDir);
   const cleanups: Array<() => Promise<void> | void> = [unlock];
   try {
@@ -89,9 +92,14 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
       schema,
       validationRules: [queryLimitRule()],
       parseOptions: PARSE_OPTIONS,
-      plugins: [operationGuardPlugin()],
       formatError: (formatted, error) => formatGraphQLError(formatted, error, { development: config.nodeEnv === 'development' }),
-      introspection: true,
+      includeStacktraceInErrorResponses: config.nodeEnv === 'development',
+      introspection: config.introspection,
+      // Without introspection, "Did you mean …?" hints would leak the schema too.
+      hideSchemaDetailsFromClientErrors: !config.introspection,
+      logger: logger.child({ module: 'apollo' }),
+      // GraphiQL is ours (src/http/graphiql.ts); Apollo's landing page would load from a CDN.
+      plugins: [operationGuardPlugin(), operationTracePlugin(logger), ApolloServerPluginLandingPageDisabled()],
       // We own SIGTERM/SIGINT (main.ts): Apollo's own handlers would race our drain and re-raise the signal.
       stopOnTerminationSignals: false,
     });
@@ -104,9 +112,10 @@ export async function startApp(config: Config, options: { logger?: Logger; clock
       viewer: await viewerOfRequest(runtime.accounts, req),
       clientAddress: clientAddressOf(req, config.trustProxy),
     }));
+    const address = await http.listen();
+    // After listening: `ws` hears the HTTP server's errors, and graphql-ws would dump a failed listen's stack.
     const ws = attachWebSocketServer(http.server, schema, runtime);
     http.onClose(() => ws.close());
-    const address = await http.listen();
     const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const url = `http://${host}:${address.port}/graphql`;
     logger.info({ url, database: database.pool.kind, eventStore: eventStore.name }, 'Slotstream is serving');

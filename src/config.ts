@@ -27,6 +27,12 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Behind one reverse proxy: take the client address from the last X-Forwarded-For entry. */
   readonly trustProxy: boolean;
+  /** Serve GraphiQL at GET /graphql to browsers (Accept: text/html). */
+  readonly graphiql: boolean;
+  /** Answer introspection queries: on in development, off in production unless set. */
+  readonly introspection: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
   /** How users reach this API (links in messages); absent = the address the server listens on. */
   readonly publicUrl: string | undefined;
   /** Outgoing e-mail; absent = e-mail notifications are recorded as SKIPPED. */
@@ -143,6 +149,9 @@ export const CONFIG_VARIABLES = [
   'GOOGLE_API_BASE',
   'ENCRYPTION_KEY',
   'MEETING_LINK_TEMPLATE',
+  'GRAPHIQL',
+  'INTROSPECTION',
+  'METRICS_TOKEN',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -289,6 +298,9 @@ export function loadConfig(env: Env = process.env): Config {
       wsAuthRecheckMs: int('WS_AUTH_RECHECK_MS', 5000, 100, 600_000),
     },
     ...paymentsAndCalendars,
+    graphiql: bool('GRAPHIQL', true),
+    introspection: bool('INTROSPECTION', str('NODE_ENV') !== 'production'),
+    metricsToken: str('METRICS_TOKEN'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

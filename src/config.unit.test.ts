@@ -52,3 +52,25 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('GRAPHIQL, INTROSPECTION and METRICS_TOKEN', () => {
+  it('serves GraphiQL unless GRAPHIQL=false', () => {
+    expect(loadConfig({}).graphiql).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).graphiql).toBe(true);
+    expect(loadConfig({ GRAPHIQL: 'false' }).graphiql).toBe(false);
+  });
+
+  it('answers introspection in development and test, not in production unless INTROSPECTION says so', () => {
+    expect(loadConfig({}).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ INTROSPECTION: 'false' }).introspection).toBe(false);
+    expect(() => loadConfig({ INTROSPECTION: 'maybe' })).toThrow('INTROSPECTION must be true or false (got "maybe")');
+  });
+
+  it('protects /metrics only when METRICS_TOKEN is set', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: ' s3cret-token ' }).metricsToken).toBe('s3cret-token');
+  });
+});

@@ -1,9 +1,22 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** One registry per app instance (tests start several in one process). */
-export function createMetrics() {
+/**
+ * The process's own metrics — CPU, memory, handles, event loop lag, GC — collected once per process by
+ * its entry point (src/main.ts). Not per app: prom-client's GC metric observes every collection
+ * through a PerformanceObserver that cannot be disconnected (prometheus/client_js#500), so each call
+ * would keep its registry, and whatever that reaches, for the life of the process; a process that
+ * starts app after app (the test suite) kept every one of them.
+ */
+export function collectProcessMetrics(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** One registry per app instance (tests start several in one process), serving `processMetrics` too. */
+export function createMetrics(processMetrics?: Registry) {
+  // A registry of its own holding the process's metrics as well (the same metric objects).
+  const registry = processMetrics ? Registry.merge([processMetrics]) : new Registry();
   return {
     registry,
     httpRequests: new Counter({

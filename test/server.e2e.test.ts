@@ -6,13 +6,17 @@ import path from 'node:path';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
+import { collectProcessMetrics } from '../src/metrics';
 import { type TestApp, gql, startTestApp } from './support/test-app';
 import { testBackends } from './support/test-database';
+
+/** As src/main.ts does once per process: the process's own metrics, served by every app. */
+const processMetrics = collectProcessMetrics();
 
 describe.each(testBackends())('the server on %s', (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(backend);
+    t = await startTestApp(backend, {}, { processMetrics });
   });
   afterAll(async () => {
     await t.stop();

@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { printSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AccountResolver } from './accounts/account.resolver';
 import { AppointmentResolver } from './appointments/appointment.resolver';
 import { AuditResolver } from './audit/audit.resolver';
@@ -24,7 +24,20 @@ const topicsNotUsed = {
   },
 };
 
+/**
+ * Arguments in the order the resolver method declares them. TypeScript applies parameter decorators
+ * last parameter first, so type-graphql records a method's `@Arg`s in reverse and builds the field's
+ * arguments in that order; it sorts them by index only when a resolver first runs (in place, in
+ * `getParams`), so without this a schema printed after any execution would differ from one printed
+ * before. Sorting the recorded parameters by index (stable: other methods keep their relative order)
+ * gives every build the declared order.
+ */
+function declareArgumentsInOrder(): void {
+  getMetadataStorage().params.sort((a, b) => a.index - b.index);
+}
+
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  declareArgumentsInOrder();
   return buildSchema({ resolvers: [...RESOLVERS], validate: false, pubSub: topicsNotUsed });
 }
 

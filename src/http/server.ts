@@ -1,9 +1,14 @@
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { GraphQLContext } from '../graphql/context';
+import { isUnexpectedError } from '../graphql/errors';
+import { apiExamples, demoExampleContext } from '../graphql/examples';
 import type { Runtime } from '../runtime';
+import { GRAPHIQL_ASSETS, graphiqlAsset, graphiqlPage, wantsHtml } from './graphiql';
+import { requestIdOf } from './request-id';
+import { type RequestTrace, logUnexpectedError, outcomeOf, traceWithContext } from './request-trace';
 
 class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -20,7 +25,11 @@ export interface HttpServer {
   onClose(fn: () => Promise<void>): void;
 }
 
-/** Plain node:http in front of Apollo: /graphql, /healthz, /metrics, all on one port. */
+/**
+ * Plain node:http in front of Apollo: /graphql (and GraphiQL for browsers), /healthz, /metrics, all on
+ * one port. Every request gets an id (`X-Request-Id`, see request-id.ts), is counted by route, and
+ * ends with one log line: id, method, path, status, outcome code, GraphQL operation and duration.
+ */
 export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLContext>, buildContext: (req: http.IncomingMessage, requestId: string) => Promise<GraphQLContext>): HttpServer {
   const { config, metrics, logger } = runtime;
   let inFlight = 0;
@@ -30,20 +39,39 @@ export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLC
 
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const route = routeOf(req.url ?? '/');
+    const path = pathOf(req.url ?? '/');
+    const route = routeLabelOf(path);
+    const trace: RequestTrace = { requestId: requestIdOf(req.headers['x-request-id']), operationName: null, operationType: null, outcome: null };
+    res.setHeader('X-Request-Id', trace.requestId);
     inFlight++;
     res.on('close', () => {
       inFlight--;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const outcome = trace.outcome ?? (res.writableFinished ? 'OK' : 'ABORTED');
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.httpDuration.observe({ route }, seconds);
+      logger.info(
+        {
+          requestId: trace.requestId,
+          method: req.method,
+          path: path.slice(0, 200),
+          status: res.statusCode,
+          outcome,
+          operationName: trace.operationName,
+          operationType: trace.operationType,
+          durationMs: Math.round(seconds * 10_000) / 10,
+        },
+        'request',
+      );
       if (draining && inFlight === 0) drained?.();
     });
     if (draining) res.setHeader('Connection', 'close');
     applyCors(req, res, config.corsOrigins);
-    handle(req, res, route).catch((err: unknown) => {
+    handle(req, res, route, path, trace).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const code = err instanceof HttpError ? err.code : 'INTERNAL_SERVER_ERROR';
-      if (status === 500) logger.error({ err }, 'unhandled HTTP error');
+      trace.outcome = code;
+      if (status === 500) logUnexpectedError(logger, err, { requestId: trace.requestId });
       const message = err instanceof HttpError ? err.message : 'Internal server error';
       if (!res.headersSent) sendJson(res, status, { errors: [{ message, extensions: { code } }] });
       else res.end();
@@ -53,25 +81,39 @@ export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLC
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, route: string): Promise<void> {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, route: string, path: string, trace: RequestTrace): Promise<void> {
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
       return;
     }
     if (route === '/healthz') {
       const up = !draining && (await runtime.checkDatabase());
+      trace.outcome = up ? 'OK' : 'UNAVAILABLE';
       sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'unavailable', database: runtime.database.pool.kind, eventStore: runtime.eventStore.name });
       return;
     }
     if (route === '/metrics') {
+      if (config.metricsToken !== undefined && !bearerMatches(headerValue(req.headers.authorization), config.metricsToken)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        throw new HttpError(401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      }
       res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(await metrics.registry.metrics());
       return;
     }
-    if (route !== '/graphql') throw new HttpError(404, 'NOT_FOUND', `No route ${req.method ?? ''} ${req.url ?? ''}`);
+    if (route === GRAPHIQL_ROUTE && config.graphiql) {
+      const asset = req.method === 'GET' ? graphiqlAsset(path) : undefined;
+      if (!asset) throw new HttpError(404, 'NOT_FOUND', `No route ${req.method ?? ''} ${path}`);
+      res.writeHead(200, asset.headers).end(asset.body);
+      return;
+    }
+    if (route !== '/graphql') throw new HttpError(404, 'NOT_FOUND', `No route ${req.method ?? ''} ${path}`);
     if (req.method !== 'POST' && req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use POST (or GET for queries) on /graphql');
+    if (req.method === 'GET' && config.graphiql && wantsHtml(headerValue(req.headers.accept))) {
+      const page = graphiqlPage('/graphql', apiExamples(await demoExampleContext(runtime.readSide.queries, runtime.clock())));
+      res.writeHead(200, page.headers).end(page.body);
+      return;
+    }
 
-    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
-    res.setHeader('X-Request-Id', requestId);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -80,14 +122,25 @@ export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLC
     const url = new URL(req.url ?? '/', 'http://localhost');
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: () => buildContext(req, requestId),
+      context: async () => {
+        try {
+          return traceWithContext(await buildContext(req, trace.requestId), trace);
+        } catch (err) {
+          if (isUnexpectedError(err)) logUnexpectedError(logger, err, { requestId: trace.requestId });
+          throw err;
+        }
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      // Refused before any operation ran (a bad token, a request Apollo cannot read): the code is in the answer.
+      trace.outcome ??= outcomeOfAnswer(response.body.string);
+      metrics.graphqlOperations.inc({ operation: trace.operationType ?? 'unknown', outcome: trace.outcome });
       res.end(response.body.string);
       return;
     }
+    metrics.graphqlOperations.inc({ operation: trace.operationType ?? 'unknown', outcome: trace.outcome ?? 'OK' });
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
@@ -122,9 +175,34 @@ export function createHttpServer(runtime: Runtime, apollo: ApolloServer<GraphQLC
   };
 }
 
-function routeOf(url: string): string {
+function pathOf(url: string): string {
   const pathOnly = url.split('?')[0] ?? '/';
   return pathOnly.length > 1 && pathOnly.endsWith('/') ? pathOnly.slice(0, -1) : pathOnly;
+}
+
+const ROUTES: ReadonlySet<string> = new Set(['/graphql', '/healthz', '/metrics']);
+const GRAPHIQL_ROUTE = GRAPHIQL_ASSETS.slice(0, -1);
+
+/** The metrics label of a path: one of our routes, or `unmatched` for anything else (bounded cardinality). */
+function routeLabelOf(path: string): string {
+  if (ROUTES.has(path)) return path;
+  return path.startsWith(GRAPHIQL_ASSETS) ? GRAPHIQL_ROUTE : 'unmatched';
+}
+
+/** Constant-time comparison (of hashes, so lengths do not leak either). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer +(\S+)$/i.exec(header ?? '')?.[1];
+  if (given === undefined) return false;
+  const digest = (v: string): Buffer => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+function outcomeOfAnswer(body: string): string {
+  try {
+    return outcomeOf((JSON.parse(body) as { errors?: Array<{ extensions?: Record<string, unknown> }> }).errors);
+  } catch {
+    return 'INTERNAL_SERVER_ERROR';
+  }
 }
 
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);

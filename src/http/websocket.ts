@@ -9,11 +9,12 @@ import type { AbuseLimits } from '../config';
 import { DomainError, isDomainError } from '../domain/errors';
 import { clientAddressOf } from '../graphql/auth';
 import type { GraphQLContext } from '../graphql/context';
-import { formatGraphQLError } from '../graphql/errors';
+import { formatGraphQLError, isUnexpectedError } from '../graphql/errors';
 import { PARSE_OPTIONS, queryLimitRule } from '../graphql/limits';
 import { operationGuardError } from '../graphql/operation-guard';
 import { subscribeSharingResults } from '../graphql/subscriptions/shared-execution';
 import type { Runtime } from '../runtime';
+import { logUnexpectedError } from './request-trace';
 
 /** Closed: the client stopped reading and its updates piled up for longer than allowed. */
 export const SLOW_CONSUMER_CLOSE_CODE = 4420;
@@ -137,13 +138,16 @@ export function attachWebSocketServer(server: http.Server, schema: GraphQLSchema
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e)),
       // Every update pushed: not past the token's expiry (closing makes graphql-ws drop the message),
       // and note whether the client keeps up with what was sent before.
-      onNext: (ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, _id, _payload, args, result) => {
         const c = connections.get(ctx.extra);
         if (c) {
           expired(c);
           noteBacklog(c, limits, now());
         }
-        return 'errors' in result && result.errors ? { ...result, errors: result.errors.map((e) => formatError(e)) } : result;
+        if (!('errors' in result) || !result.errors) return result;
+        const { requestId } = args.contextValue as GraphQLContext;
+        for (const e of result.errors) if (isUnexpectedError(e)) logUnexpectedError(runtime.logger, e, { requestId });
+        return { ...result, errors: result.errors.map((e) => formatError(e)) };
       },
       onClose: (ctx) => {
         const c = connections.get(ctx.extra);

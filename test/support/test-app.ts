@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type App, startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import type { Registry } from 'prom-client';
+import { type Logger, createLogger } from '../../src/logger';
 import { type Backend, createTestPostgres } from './test-database';
 
 export interface TestApp {
@@ -25,7 +26,7 @@ export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
 };
 
 /** A real node on a random port: PGlite in a temp folder, or a fresh database on the PostgreSQL server. */
-export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { clock?: () => number } = {}): Promise<TestApp> {
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { clock?: () => number; logger?: Logger; processMetrics?: Registry } = {}): Promise<TestApp> {
   const cleanup: Array<() => Promise<void>> = [];
   const baseEnv: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...GENEROUS_LIMITS };
   if (backend === 'postgres' && !env.DATABASE_URL) {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type OpenedDatabase, openDatabase } from '../../src/db/database';
+import { serverUrl } from './test-environment';
 
 /**
  * Every test file gets a database of its own on the server named by DATABASE_URL (CI creates a fresh
  * one per run), so parallel workers never share event tables or NOTIFY channels.
  */
-export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const SERVER_URL = serverUrl();
 
 export interface TestPostgres {
   readonly url: string;

@@ -1,5 +1,8 @@
 import { isAcceptedInstant } from '../../domain/accepted-instants';
+import { formatInstant } from '../../domain/instant-format';
 import { stringScalar, unserializable } from './string-scalar';
+
+export { formatInstant };
 
 /**
  * `DateTime`: an instant. Input: ISO-8601 / RFC 3339 with seconds and an explicit offset —
@@ -29,12 +32,6 @@ export function parseInstant(text: string): number | null {
   utc.setUTCHours(hour, minute, second, millis);
   const ms = utc.getTime() - offsetMinutes * 60_000;
   return ms >= MIN_INSTANT && ms <= MAX_INSTANT ? ms : null;
-}
-
-/** `YYYY-MM-DDTHH:mm:ssZ`, with `.SSS` only when the milliseconds are not zero. */
-export function formatInstant(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { DomainError, validationError } from '../../domain/errors';
+import { formatInstant, formatInstantsInText } from '../../domain/instant-format';
 import { type AppointmentState, evolve, initialState, type ProviderState } from '../../domain/provider';
 import type { Database } from '../../db/schema';
 import { type EventStore, type RecordedEvent, StreamNotFoundError } from '../../events/event-store';
@@ -26,7 +27,7 @@ export interface AuditEntry {
   /** CUSTOMER, PROVIDER, ADMIN or AUDITOR; null when absent or another role (a SYSTEM reactor). */
   readonly actorRole: 'CUSTOMER' | 'PROVIDER' | 'ADMIN' | 'AUDITOR' | null;
   readonly correlationId: string | null;
-  /** The payload as JSON text. */
+  /** The payload as JSON text, its instants written as answers write them. */
   readonly data: string;
   readonly hash: string;
   readonly prevHash: string | null;
@@ -45,7 +46,7 @@ export function auditEntryOf(e: RecordedEvent): AuditEntry {
     actorId: str(m.actorId),
     actorRole: role !== null && (ROLES as readonly string[]).includes(role) ? (role as AuditEntry['actorRole']) : null,
     correlationId: str(m.correlationId),
-    data: JSON.stringify(e.data),
+    data: formatInstantsInText(JSON.stringify(e.data)),
     hash: str(m.hash) ?? '',
     prevHash: str(m.prevHash),
   };
@@ -149,7 +150,10 @@ export class AuditService {
     return verifier.report();
   }
 
-  /** Write the provider stream as JSON Lines (one recorded event per line, in revision order). */
+  /**
+   * Write the provider stream as JSON Lines (one recorded event per line, in revision order). `data`
+   * and `metadata` are exactly as recorded, since the hash chain covers them; `recordedAt` is ours.
+   */
   async exportProviderStream(providerId: string, write: (line: string) => void | Promise<void>): Promise<number> {
     let count = 0;
     for await (const page of this.providerEvents(providerId)) {
@@ -163,7 +167,7 @@ export class AuditService {
             data: e.data,
             metadata: e.metadata,
             position: `${e.position.commit}/${e.position.prepare}`,
-            recordedAt: e.created.toISOString(),
+            recordedAt: formatInstant(e.created.getTime()),
           })}\n`,
         );
         count++;
