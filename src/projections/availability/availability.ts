@@ -19,6 +19,7 @@ import { DomainError, validationError } from '../../domain/errors';
 import { listSlots } from '../../domain/schedule/slot-engine';
 import type { BusyAppointment, ProviderSchedule, ServiceRules } from '../../domain/schedule/types';
 import type { Database } from '../../db/schema';
+import { serviceRulesOf } from '../../domain/provider/service-definition';
 import { readProviderSchedule } from '../schedule/schedule-reads';
 
 export const MAX_WINDOW_DAYS = 62;
@@ -210,22 +211,7 @@ export class AvailabilityService {
           span,
           schedule,
           services: new Map(
-            services.map((s): [string, CachedService] => [
-              s.id,
-              {
-                active: s.active,
-                rules: {
-                  id: s.id,
-                  durationMinutes: s.duration_minutes,
-                  bufferBeforeMinutes: s.buffer_before_minutes,
-                  bufferAfterMinutes: s.buffer_after_minutes,
-                  slotIntervalMinutes: s.slot_interval_minutes,
-                  minNoticeMinutes: s.min_notice_minutes,
-                  maxAdvanceDays: s.max_advance_days,
-                  capacity: s.capacity,
-                },
-              },
-            ]),
+            services.map((s): [string, CachedService] => [s.id, { active: s.active, rules: serviceRulesOf(s.id, s.definition) }]),
           ),
           busy: busy.map(
             (b): BusyAppointment => ({

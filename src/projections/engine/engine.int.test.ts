@@ -3,8 +3,8 @@ import { PgSqlPool } from '../../db/pg-pool';
 import { type Position, positionToString } from '../../events/event-store';
 import { PostgresEventStore } from '../../events/postgres/postgres-event-store';
 import { createMetrics, type Metrics } from '../../metrics';
-import { HOUR, TUE_10, history } from '../__tests__/provider-history';
-import { BatchGate, type Fixture, QUICK, openFixture } from '../__tests__/read-side-fixture';
+import { HOUR, TUE_10, history } from '../history-fixtures';
+import { BatchGate, type Fixture, QUICK, openFixture } from '../read-side-fixtures';
 import { createReadSide, type ReadSide } from '../read-side';
 import { readCheckpoint } from './checkpoints';
 

@@ -1,8 +1,8 @@
 import { positionToString } from '../../events/event-store';
 import { testBackends } from '../../../test/support/test-database';
-import { oddHistories } from '../__tests__/odd-histories';
-import { randomHistory } from '../__tests__/random-history';
-import { type Fixture, READ_MODEL_TABLES, openFixture, readModelSnapshot } from '../__tests__/read-side-fixture';
+import { oddHistories } from '../history-fixtures';
+import { randomHistory } from '../random-history-fixtures';
+import { type Fixture, READ_MODEL_TABLES, openFixture, readModelSnapshot } from '../read-side-fixtures';
 import { readCheckpoint } from './checkpoints';
 import { analyticsProjection } from '../analytics/analytics.projection';
 import { scheduleProjection } from '../schedule/schedule.projection';

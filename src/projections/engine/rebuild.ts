@@ -3,14 +3,13 @@
  *
  * 1. Copy the structure of each table the projections own into a shadow schema per projection
  *    (`CREATE TABLE shadow.t (LIKE live.t INCLUDING ALL)` plus the projection's triggers).
- * 2. Fold all of `$all` into the copies with the projections' own code (`SET LOCAL search_path`
- *    points their unqualified table names at the shadow schema). One pass for all projections being
- *    rebuilt: each page of `$all` is read once (the next page is read while this one is applied),
- *    decoded once, and applied to every projection's copy, each in its own transaction, side by side.
- *    A projection with a `rebuilder` folds each page in memory and writes it with a few set-based
- *    statements, holding the rows that may still change (live appointments) until they are final or
- *    the rebuild flushes them before the swap; a page the database would refuse a row of is re-applied
- *    event by event, carefully, recording its breaches (apply-batch.ts, ProjectionRebuilder).
+ * 2. Fold all of `$all` into the copies with the projections' own folds, exactly as live batches do
+ *    (apply-batch.ts: the rows a page needs loaded, folded, written with a few set-based statements;
+ *    a page the database refuses a row of re-applied event by event, carefully, recording its
+ *    breaches), only in big pages, with `SET LOCAL search_path` pointing the folds' unqualified table
+ *    names at the shadow schema. One pass for all projections being rebuilt: each page of `$all` is
+ *    read once (the next page is read while this one is applied), decoded once, and applied to every
+ *    projection's copy, each in its own transaction, side by side.
  * 3. Swap in one transaction: lock the checkpoint rows (which waits for a running batch of a live
  *    worker and keeps the next one out), check every shadow copy is at least as far as its live one
  *    (otherwise catch up further and try again), drop the live tables, move the copies into the live
@@ -26,10 +25,10 @@ import type { Logger } from '../../logger';
 import { quoteIdent } from '../../db/pg-pool';
 import { type SqlConnection, type SqlPool, inTransaction } from '../../db/sql';
 import { type EventStore, type Position, type RecordedEvent, START, comparePositions, positionToString } from '../../events/event-store';
-import { applyShadowBatch, decodeAll, flushRebuilder } from './apply-batch';
+import { applyShadowBatch, decodeAll } from './apply-batch';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
 import type { ProjectedEvent } from '../events';
-import type { Projection, ProjectionRebuilder } from './projection';
+import type { Projection } from './projection';
 import { PROVIDER_FILTER } from './projection-runner';
 
 export interface RebuildReport {
@@ -59,7 +58,6 @@ export const REBUILD_PAGE_SIZE = 5000;
 interface Copy {
   readonly projection: Projection;
   readonly shadow: string;
-  readonly rebuilder: ProjectionRebuilder | null;
   carefulPages: number;
 }
 
@@ -85,7 +83,7 @@ export async function rebuildProjections(
   const pageSize = options.batchSize ?? REBUILD_PAGE_SIZE;
   const started = Date.now();
   const release = await lockRebuilds(pool, projections.map((p) => p.name));
-  const copies: Copy[] = projections.map((projection) => ({ projection, shadow: shadowSchemaOf(projection), rebuilder: projection.rebuilder?.() ?? null, carefulPages: 0 }));
+  const copies: Copy[] = projections.map((projection) => ({ projection, shadow: shadowSchemaOf(projection), carefulPages: 0 }));
   try {
     const live = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
     for (const { projection, shadow } of copies) {
@@ -117,7 +115,7 @@ export async function rebuildProjections(
         next = page.length < pageSize ? null : read(last);
         await Promise.all(
           copies.map(async (c) => {
-            const { careful } = await applyShadowBatch(pool, c.projection, decoded, { shadow: c.shadow, live }, logger, c.rebuilder);
+            const { careful } = await applyShadowBatch(pool, c.projection, decoded, { shadow: c.shadow, live }, logger);
             if (careful) c.carefulPages++;
           }),
         );
@@ -128,8 +126,6 @@ export async function rebuildProjections(
 
     for (let attempt = 1; ; attempt++) {
       await catchUp();
-      // Rows the rebuilders still hold go into the copies before they are swapped in.
-      await Promise.all(copies.map((c) => (c.rebuilder === null ? undefined : flushRebuilder(pool, c.rebuilder, { shadow: c.shadow, live }))));
       const swapped = await inTransaction(pool, async (tx) => {
         for (const { projection } of copies) {
           const current = await lockCheckpoint(tx, projection.name);
