@@ -3,13 +3,13 @@
  *
  * 1. Copy the structure of each table the projections own into a shadow schema per projection
  *    (`CREATE TABLE shadow.t (LIKE live.t INCLUDING ALL)` plus the projection's triggers).
- * 2. Fold all of `$all` into the copies with the projections' own folds, exactly as live batches do
- *    (apply-batch.ts: the rows a page needs loaded, folded, written with a few set-based statements;
- *    a page the database refuses a row of re-applied event by event, carefully, recording its
- *    breaches), only in big pages, with `SET LOCAL search_path` pointing the folds' unqualified table
- *    names at the shadow schema. One pass for all projections being rebuilt: each page of `$all` is
- *    read once (the next page is read while this one is applied), decoded once, and applied to every
- *    projection's copy, each in its own transaction, side by side.
+ * 2. Fold all of `$all` into the copies with the projections' own folds and the one writer, in big
+ *    pages, with `SET LOCAL search_path` pointing the unqualified table names at the shadow schema;
+ *    the rows stay in memory between pages and are written in big flushes (shadow-copy.ts), and when
+ *    the guards refuse a flush its pages are applied again as live batches are (fast, then carefully,
+ *    recording the breaches). One pass for all projections being rebuilt: each page of `$all` is read
+ *    once (the next page is read while this one is folded), decoded once, and folded into every
+ *    projection's copy, side by side.
  * 3. Swap in one transaction: lock the checkpoint rows (which waits for a running batch of a live
  *    worker and keeps the next one out), check every shadow copy is at least as far as its live one
  *    (otherwise catch up further and try again), drop the live tables, move the copies into the live
@@ -25,11 +25,12 @@ import type { Logger } from '../../logger';
 import { quoteIdent } from '../../db/pg-pool';
 import { type SqlConnection, type SqlPool, inTransaction } from '../../db/sql';
 import { type EventStore, type Position, type RecordedEvent, START, comparePositions, positionToString } from '../../events/event-store';
-import { applyShadowBatch, decodeAll } from './apply-batch';
+import { decodeAll } from './apply-batch';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
 import type { ProjectedEvent } from '../events';
 import type { Projection } from './projection';
 import { PROVIDER_FILTER } from './projection-runner';
+import { ShadowCopy } from './shadow-copy';
 
 export interface RebuildReport {
   readonly projection: string;
@@ -55,12 +56,6 @@ const SWAP_ATTEMPTS = 20;
 /** Events read from `$all` per page during a rebuild (and folded per rebuild batch). */
 export const REBUILD_PAGE_SIZE = 5000;
 
-interface Copy {
-  readonly projection: Projection;
-  readonly shadow: string;
-  carefulPages: number;
-}
-
 const shadowSchemaOf = (projection: Projection): string => `rm_rebuild_${projection.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
 
 /** Rebuild one projection: see `rebuildProjections`. */
@@ -83,10 +78,11 @@ export async function rebuildProjections(
   const pageSize = options.batchSize ?? REBUILD_PAGE_SIZE;
   const started = Date.now();
   const release = await lockRebuilds(pool, projections.map((p) => p.name));
-  const copies: Copy[] = projections.map((projection) => ({ projection, shadow: shadowSchemaOf(projection), carefulPages: 0 }));
+  const shadows = projections.map(shadowSchemaOf);
   try {
     const live = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
-    for (const { projection, shadow } of copies) {
+    const copies = projections.map((projection, i) => new ShadowCopy(projection, { shadow: shadows[i] as string, live }, { pool, eventStore, logger, pageSize }, START));
+    for (const { projection, schemas: { shadow } } of copies) {
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`);
       await pool.query(
         [
@@ -113,12 +109,7 @@ export async function rebuildProjections(
         if (page.length === 0) return;
         const last = (page[page.length - 1] as RecordedEvent).position;
         next = page.length < pageSize ? null : read(last);
-        await Promise.all(
-          copies.map(async (c) => {
-            const { careful } = await applyShadowBatch(pool, c.projection, decoded, { shadow: c.shadow, live }, logger);
-            if (careful) c.carefulPages++;
-          }),
-        );
+        await Promise.all(copies.map((c) => c.fold(decoded, last)));
         position = last;
         events += page.length;
       }
@@ -126,12 +117,13 @@ export async function rebuildProjections(
 
     for (let attempt = 1; ; attempt++) {
       await catchUp();
+      await Promise.all(copies.map((c) => c.flush()));
       const swapped = await inTransaction(pool, async (tx) => {
         for (const { projection } of copies) {
           const current = await lockCheckpoint(tx, projection.name);
           if (comparePositions(current.position, position) > 0) return false;
         }
-        for (const { projection, shadow } of copies) {
+        for (const { projection, schemas: { shadow } } of copies) {
           for (const t of projection.tables) {
             await tx.query(`DROP TABLE ${quoteIdent(live)}.${quoteIdent(t)}`);
             await tx.query(`ALTER TABLE ${quoteIdent(shadow)}.${quoteIdent(t)} SET SCHEMA ${quoteIdent(live)}`);
@@ -150,7 +142,7 @@ export async function rebuildProjections(
     for (const report of reports) logger.info({ ...report, position: positionToString(position) }, 'rebuild swapped in');
     return reports;
   } catch (err) {
-    for (const { shadow } of copies) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`).catch(() => undefined);
+    for (const shadow of shadows) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`).catch(() => undefined);
     throw err;
   } finally {
     await release();

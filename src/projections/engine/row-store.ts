@@ -48,11 +48,17 @@ interface Selection {
 
 const selectionId = (table: ReadModelTable, column: string | undefined, value: string): string => `${table}\u0000${column ?? ''}\u0000${value}`;
 
+/** Rows a fold reads that can fetch what it asked for and did not have. */
+export interface LoadingRows extends Rows {
+  /** Fetch every miss noted since the last load; false when there was none. */
+  load(tx: SqlExecutor): Promise<boolean>;
+}
+
 /**
  * Rows loaded for one batch, read by its fold. A row nobody loaded yet reads as absent and is noted
  * as a miss, which `load` then fetches.
  */
-export class LoadedRows implements Rows {
+export class LoadedRows implements LoadingRows {
   private readonly rows = new Map<ReadModelTable, Map<RowKey, object | null>>();
   /** Keys of the rows found per `where` selection. */
   private readonly found = new Map<string, RowKey[]>();
@@ -91,6 +97,11 @@ export class LoadedRows implements Rows {
     return true;
   }
 
+  /** Every row loaded by key (null: asked for, not there). */
+  *loaded(): Generator<[ReadModelTable, RowKey, object | null]> {
+    for (const [table, rows] of this.rows) for (const [key, row] of rows) yield [table, key, row];
+  }
+
   private fill({ table, column, values }: Selection, found: readonly object[]): void {
     let rows = this.rows.get(table);
     if (rows === undefined) this.rows.set(table, (rows = new Map()));
@@ -111,8 +122,7 @@ export class LoadedRows implements Rows {
 }
 
 /** A fold, run until every row it reads was loaded through `tx` (see the header). */
-export async function rowsFor<R>(tx: SqlExecutor, fold: (rows: Rows) => R): Promise<R> {
-  const rows = new LoadedRows();
+export async function rowsFor<R>(tx: SqlExecutor, fold: (rows: Rows) => R, rows: LoadingRows = new LoadedRows()): Promise<R> {
   for (let round = 1; ; round++) {
     const result = fold(rows);
     if (!(await rows.load(tx))) return result;

@@ -65,6 +65,18 @@ export class RowChanges {
     return (this.tables.get(table) ?? new Map()) as ReadonlyMap<RowKey, Row<T> | null>;
   }
 
+  /** Take `later`'s changes on top of these, as if they had been made here after them. */
+  merge(later: RowChanges): void {
+    for (const table of later.changedTables) for (const [key, row] of later.of(table)) this.set(table, key, row);
+  }
+
+  /** How many rows changed, over all tables. */
+  get size(): number {
+    let n = 0;
+    for (const rows of this.tables.values()) n += rows.size;
+    return n;
+  }
+
   /** Tables with changes, in the order of their first change. */
   get changedTables(): ReadModelTable[] {
     return [...this.tables.keys()];

@@ -1,0 +1,176 @@
+/**
+ * A rebuild's shadow copy of one projection, folded page after page by the projection's own fold and
+ * written by the one writer (row-store.ts), as live batches are — with one difference that only a
+ * private copy allows: the rows live in memory across pages (`ShadowRows`). The copy starts empty and
+ * nothing but this rebuild writes it, so what memory does not hold is not there: a page reads no rows
+ * from the database, and its changes wait in memory until enough of them make a flush. A row a later
+ * page changes again, and a busy row an appointment takes and frees between two flushes, is written
+ * once or never. Memory keeps the rows written last; older ones are dropped and read back if needed.
+ *
+ * The guards judge a flush as they judge a batch. When they refuse it (a history the decider never
+ * writes), the copy is as the last flush left it: the pages since are read again and applied the
+ * live way, page by page, fast and carefully after a refusal — so every refused row is recorded as a
+ * breach — and the rebuild goes on with memory that no longer knows everything the copy holds.
+ */
+import { quoteIdent } from '../../db/pg-pool';
+import { type SqlExecutor, type SqlPool, inTransaction } from '../../db/sql';
+import { type EventStore, type Position, type RecordedEvent, comparePositions } from '../../events/event-store';
+import type { Logger } from '../../logger';
+import type { ProjectedEvent } from '../events';
+import { applyShadowBatch, decodeAll } from './apply-batch';
+import type { Projection } from './projection';
+import { PROVIDER_FILTER } from './projection-runner';
+import { LoadedRows, type LoadingRows, isDataRefusal, rowsFor, writeRows } from './row-store';
+import { type ReadModelTable, type Row, RowChanges, type RowKey } from './rows';
+
+/** Rows folded and not written yet that make a flush. */
+const FLUSH_ROWS = 50_000;
+/** Rows of one table memory keeps after a flush (the ones written last). */
+const KEPT_ROWS = 150_000;
+
+/** The rows of a shadow copy as memory knows them, plus what was folded and not written yet. */
+class ShadowRows implements LoadingRows {
+  /** As the copy holds them (null: not there). */
+  private readonly known = new Map<ReadModelTable, Map<RowKey, object | null>>();
+  /** Rows written to the copy and dropped from memory since. */
+  private readonly dropped = new Map<ReadModelTable, Set<RowKey>>();
+  private page = new LoadedRows();
+  /** Folded, not written yet. */
+  pending = new RowChanges();
+  /** Where the folded pages end, and where those the last flush wrote ended. */
+  pendingEnd: Position | null = null;
+  flushedEnd: Position | null = null;
+  /** A `where` asked this page: the copy answers it, so it must hold everything first. */
+  private wantsFlush = false;
+
+  constructor(
+    private readonly projection: Projection,
+    /** Memory knows every row the copy holds, or dropped it knowingly. */
+    private readonly complete: boolean,
+  ) {}
+
+  get<T extends ReadModelTable>(table: T, key: RowKey): Row<T> | null {
+    const pending = this.pending.get(table, key);
+    if (pending !== undefined) return pending;
+    const known = this.known.get(table)?.get(key);
+    if (known !== undefined) return known as Row<T> | null;
+    if (this.complete && this.dropped.get(table)?.has(key) !== true) return null;
+    return this.page.get(table, key);
+  }
+
+  where<T extends ReadModelTable, C extends keyof Row<T> & string>(table: T, column: C, value: Row<T>[C]): Array<Row<T>> {
+    if (this.pending.size > 0) this.wantsFlush = true;
+    return this.page.where(table, column, value);
+  }
+
+  async load(tx: SqlExecutor): Promise<boolean> {
+    if (this.wantsFlush) await this.flush(tx);
+    this.wantsFlush = false;
+    return this.page.load(tx);
+  }
+
+  /** A page folded: its changes wait for the next flush, what it read is known. */
+  add(changes: RowChanges, end: Position): void {
+    for (const [table, key, row] of this.page.loaded()) this.remember(table, key, row);
+    this.page = new LoadedRows();
+    this.pending.merge(changes);
+    this.pendingEnd = end;
+  }
+
+  async flush(tx: SqlExecutor): Promise<void> {
+    const guarded = this.projection.guarded;
+    await writeRows(tx, this.pending, guarded === undefined ? null : { table: guarded.table });
+    for (const table of this.pending.changedTables) {
+      // The fold never reads a guarded table's rows: memory need not hold them.
+      if (table !== guarded?.table) for (const [key, row] of this.pending.of(table)) this.remember(table, key, row);
+    }
+    this.pending = new RowChanges();
+    this.flushedEnd = this.pendingEnd;
+    for (const [table, rows] of this.known) this.drop(table, rows);
+  }
+
+  private remember(table: ReadModelTable, key: RowKey, row: object | null): void {
+    let rows = this.known.get(table);
+    if (rows === undefined) this.known.set(table, (rows = new Map()));
+    rows.delete(key); // to the end: the rows written last are the last to be dropped
+    rows.set(key, row);
+  }
+
+  private drop(table: ReadModelTable, rows: Map<RowKey, object | null>): void {
+    if (rows.size <= KEPT_ROWS) return;
+    let dropped = this.dropped.get(table);
+    if (dropped === undefined) this.dropped.set(table, (dropped = new Set()));
+    for (const key of rows.keys()) {
+      if (rows.size <= KEPT_ROWS / 2) return;
+      rows.delete(key);
+      dropped.add(key);
+    }
+  }
+}
+
+export class ShadowCopy {
+  private rows: ShadowRows;
+  /** The copy holds every event up to here. */
+  private flushedAt: Position;
+  /** Pages applied the live way after the guards refused a flush, and of those, pages applied carefully. */
+  carefulPages = 0;
+
+  constructor(
+    readonly projection: Projection,
+    readonly schemas: { readonly shadow: string; readonly live: string },
+    private readonly deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger; readonly pageSize: number },
+    from: Position,
+  ) {
+    this.rows = new ShadowRows(projection, true);
+    this.flushedAt = from;
+  }
+
+  /** Fold a page (its last event at `end`), and flush when enough waits to be written. */
+  async fold(events: readonly ProjectedEvent[], end: Position): Promise<void> {
+    await this.guarded(end, async (tx) => {
+      const folded = await rowsFor(tx, (rows) => this.projection.fold(rows, events), this.rows);
+      this.rows.add(folded.rows, end);
+      if (this.rows.pending.size >= FLUSH_ROWS) await this.rows.flush(tx);
+    });
+  }
+
+  /** Write everything folded so far. */
+  async flush(): Promise<void> {
+    const end = this.rows.pendingEnd;
+    if (end === null || this.rows.pending.size === 0) return;
+    await this.guarded(end, (tx) => this.rows.flush(tx));
+  }
+
+  /** Run `work` in a transaction on the copy; when the guards refuse a row of it, apply the pages up to `end` the live way instead. */
+  private async guarded(end: Position, work: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+    try {
+      await this.inCopy(work);
+      if (this.rows.flushedEnd !== null) this.flushedAt = this.rows.flushedEnd;
+    } catch (err) {
+      if (!isDataRefusal(err)) throw err;
+      this.deps.logger.warn({ projection: this.projection.name, err }, 'rebuild: the database refused a row of a flush; applying its pages again, the live way');
+      await this.replay(end);
+    }
+  }
+
+  /** The pages after the last flush up to `end`, read again and applied as live batches are; memory starts over. */
+  private async replay(end: Position): Promise<void> {
+    const { pool, eventStore, logger, pageSize } = this.deps;
+    for (let from = this.flushedAt; comparePositions(from, end) < 0; ) {
+      const page = (await eventStore.readAll({ fromPosition: from, maxCount: pageSize, filter: PROVIDER_FILTER })).filter((e) => comparePositions(e.position, end) <= 0);
+      if (page.length === 0) break;
+      const { careful } = await applyShadowBatch(pool, this.projection, decodeAll(page, logger), this.schemas, logger);
+      if (careful) this.carefulPages++;
+      from = (page[page.length - 1] as RecordedEvent).position;
+    }
+    this.rows = new ShadowRows(this.projection, false);
+    this.flushedAt = end;
+  }
+
+  private inCopy(work: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+    return inTransaction(this.deps.pool, async (tx) => {
+      await tx.query(`SET LOCAL search_path TO ${quoteIdent(this.schemas.shadow)}, ${quoteIdent(this.schemas.live)}`);
+      await work(tx);
+    });
+  }
+}
