@@ -24,9 +24,9 @@ import { LoadedRows, type LoadingRows, isDataRefusal, rowsFor, writeRows } from 
 import { type ReadModelTable, type Row, RowChanges, type RowKey } from './rows';
 
 /** Rows folded and not written yet that make a flush. */
-const FLUSH_ROWS = 50_000;
+const FLUSH_ROWS = 200_000;
 /** Rows of one table memory keeps after a flush (the ones written last). */
-const KEPT_ROWS = 150_000;
+const KEPT_ROWS = 200_000;
 
 /** The rows of a shadow copy as memory knows them, plus what was folded and not written yet. */
 class ShadowRows implements LoadingRows {
