@@ -5,7 +5,7 @@
  * `rm_analytics_providers` (each provider's time zone) and `rm_analytics_appointments` (one row per
  * appointment: service, start, local date, minutes, status, late flag, price). `rm_daily_stats` is
  * the sum of those facts per (provider, service, local date): whenever a fact changes, its old
- * contribution leaves its old day and its new one joins its new day (`withFact`), so the days always
+ * contribution leaves its old day and its new one joins its new day (`withFacts`), so the days always
  * equal the sum of the facts however the events are cut into batches, and folding an event again
  * changes nothing (the fact is already what the event says: it leaves and joins the same day).
  *
@@ -23,7 +23,7 @@
  */
 import type { AppointmentStatus } from '../../domain/provider/events';
 import { type Projection, foldEach } from '../engine/projection';
-import { type Row, type Working, keyOf } from '../engine/rows';
+import { type Row, type RowKey, type Working, keyOf } from '../engine/rows';
 import { localDateOf } from './local-date';
 
 export const ANALYTICS_PROJECTION = 'analytics';
@@ -111,19 +111,27 @@ export const foldAnalytics = foldEach((rows, e) => {
 /** A fact changes: its old contribution leaves its old day, its new one joins its new day. */
 function setFact(rows: Working, before: Fact | null, after: Fact): void {
   rows.put('rm_analytics_appointments', after);
-  if (before !== null) addToDay(rows, before, -1);
-  addToDay(rows, after, 1);
+  const into = dayKeyOf(after);
+  if (before === null) return setDay(rows, into, null, after);
+  const out = dayKeyOf(before);
+  if (out === into) return setDay(rows, into, before, after);
+  setDay(rows, out, before, null);
+  setDay(rows, into, null, after);
 }
 
-function addToDay(rows: Working, fact: Fact, sign: 1 | -1): void {
-  const key = { provider_id: fact.provider_id, date: fact.local_date, service_id: fact.service_id };
-  const day = withFact(rows.get('rm_daily_stats', keyOf('rm_daily_stats', key)) ?? emptyDay(key), fact, sign);
-  if (day.booked === 0) rows.remove('rm_daily_stats', keyOf('rm_daily_stats', key));
+const dayKeyOf = (fact: Fact): RowKey => keyOf('rm_daily_stats', { provider_id: fact.provider_id, date: fact.local_date, service_id: fact.service_id });
+
+function setDay(rows: Working, key: RowKey, out: Fact | null, into: Fact | null): void {
+  const fact = (into ?? out) as Fact;
+  const day = withFacts(rows.get('rm_daily_stats', key) ?? emptyDay(fact), out, into);
+  if (day.booked === 0) rows.remove('rm_daily_stats', key);
   else rows.put('rm_daily_stats', day);
 }
 
-const emptyDay = (key: Pick<Day, 'provider_id' | 'date' | 'service_id'>): Day => ({
-  ...key,
+const emptyDay = (fact: Fact): Day => ({
+  provider_id: fact.provider_id,
+  date: fact.local_date,
+  service_id: fact.service_id,
   booked: 0,
   cancelled: 0,
   late_cancelled: 0,
@@ -134,34 +142,40 @@ const emptyDay = (key: Pick<Day, 'provider_id' | 'date' | 'service_id'>): Day =>
   revenue_bookings: {},
 });
 
-/** A day's statistics with one fact added (`sign` 1) or taken out (-1): the definitions above, once. */
-export function withFact(day: Day, fact: Fact, sign: 1 | -1): Day {
-  const count = (yes: boolean): number => (yes ? sign : 0);
-  const cancelled = fact.status === 'CANCELLED';
-  const revenue = { ...day.revenue };
-  const revenueBookings = { ...day.revenue_bookings };
-  const currency = fact.price_currency;
-  if (!cancelled && currency !== null) {
-    const bookings = (revenueBookings[currency] ?? 0) + sign;
-    if (bookings === 0) {
-      delete revenue[currency];
-      delete revenueBookings[currency];
-    } else {
-      revenue[currency] = (revenue[currency] ?? 0) + sign * Number(fact.price_amount_minor ?? 0);
-      revenueBookings[currency] = bookings;
-    }
-  }
-  return {
+/** A day's statistics with the fact `out` taken out and the fact `into` added: the definitions above, once. */
+export function withFacts(day: Day, out: Fact | null, into: Fact | null): Day {
+  const next = {
     ...day,
-    booked: day.booked + sign,
-    cancelled: day.cancelled + count(cancelled),
-    late_cancelled: day.late_cancelled + count(cancelled && fact.late),
-    no_shows: day.no_shows + count(fact.status === 'NO_SHOW'),
-    completed: day.completed + count(fact.status === 'COMPLETED'),
-    booked_minutes: Number(day.booked_minutes) + (cancelled ? 0 : sign * fact.minutes),
-    revenue,
-    revenue_bookings: revenueBookings,
+    booked_minutes: Number(day.booked_minutes),
+    revenue: day.revenue,
+    revenue_bookings: day.revenue_bookings,
   };
+  const count = (fact: Fact, sign: 1 | -1): void => {
+    const cancelled = fact.status === 'CANCELLED';
+    next.booked += sign;
+    if (cancelled) next.cancelled += sign;
+    if (cancelled && fact.late) next.late_cancelled += sign;
+    if (fact.status === 'NO_SHOW') next.no_shows += sign;
+    if (fact.status === 'COMPLETED') next.completed += sign;
+    const currency = fact.price_currency;
+    if (cancelled) return;
+    next.booked_minutes += sign * fact.minutes;
+    if (currency === null) return;
+    // Copied before the first change: rows are never changed in place.
+    if (next.revenue === day.revenue) next.revenue = { ...day.revenue };
+    if (next.revenue_bookings === day.revenue_bookings) next.revenue_bookings = { ...day.revenue_bookings };
+    const bookings = (next.revenue_bookings[currency] ?? 0) + sign;
+    if (bookings === 0) {
+      delete next.revenue[currency];
+      delete next.revenue_bookings[currency];
+      return;
+    }
+    next.revenue[currency] = (next.revenue[currency] ?? 0) + sign * Number(fact.price_amount_minor ?? 0);
+    next.revenue_bookings[currency] = bookings;
+  };
+  if (out !== null) count(out, -1);
+  if (into !== null) count(into, 1);
+  return next;
 }
 
 export function analyticsProjection(): Projection {
