@@ -16,7 +16,7 @@ import type { ReadModelChange } from '../changes/change';
 import { type ProjectedEvent, decodeForProjection } from '../events';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
 import { BatchContext, type Breach, type Projection } from './projection';
-import { isDataRefusal, rowsFor, writeRows } from './row-store';
+import { foldFrom, isDataRefusal, writeRows } from './row-store';
 
 export interface BatchHooks {
   /**
@@ -66,7 +66,7 @@ export async function applyEvents(projection: Projection, events: readonly Proje
   const { tx } = ctx;
   const guarded = projection.guarded;
   if (!ctx.careful) {
-    const folded = await rowsFor(tx, (rows) => projection.fold(rows, events));
+    const folded = await foldFrom(tx, (rows) => projection.fold(rows, events));
     await writeRows(tx, folded.rows, guarded === undefined ? null : { table: guarded.table });
     ctx.changes.merge(folded.changes);
     return;
@@ -74,7 +74,7 @@ export async function applyEvents(projection: Projection, events: readonly Proje
   for (const event of events) {
     await tx.query('SAVEPOINT careful_event');
     try {
-      const folded = await rowsFor(tx, (rows) => projection.fold(rows, [event]));
+      const folded = await foldFrom(tx, (rows) => projection.fold(rows, [event]));
       await writeRows(
         tx,
         folded.rows,

@@ -81,7 +81,7 @@ export async function rebuildProjections(
   const shadows = projections.map(shadowSchemaOf);
   try {
     const live = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
-    const copies = projections.map((projection, i) => new ShadowCopy(projection, { shadow: shadows[i] as string, live }, { pool, eventStore, logger, pageSize }, START));
+    const copies = projections.map((projection, i) => new ShadowCopy(projection, { shadow: shadows[i] as string, live }, { pool, eventStore, logger, pageSize }));
     for (const { projection, schemas: { shadow } } of copies) {
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`);
       await pool.query(

@@ -48,17 +48,11 @@ interface Selection {
 
 const selectionId = (table: ReadModelTable, column: string | undefined, value: string): string => `${table}\u0000${column ?? ''}\u0000${value}`;
 
-/** Rows a fold reads that can fetch what it asked for and did not have. */
-export interface LoadingRows extends Rows {
-  /** Fetch every miss noted since the last load; false when there was none. */
-  load(tx: SqlExecutor): Promise<boolean>;
-}
-
 /**
  * Rows loaded for one batch, read by its fold. A row nobody loaded yet reads as absent and is noted
  * as a miss, which `load` then fetches.
  */
-export class LoadedRows implements LoadingRows {
+export class LoadedRows implements Rows {
   private readonly rows = new Map<ReadModelTable, Map<RowKey, object | null>>();
   /** Keys of the rows found per `where` selection. */
   private readonly found = new Map<string, RowKey[]>();
@@ -81,6 +75,11 @@ export class LoadedRows implements LoadingRows {
       return [];
     }
     return keys.map((key) => this.rows.get(table)?.get(key)).filter((row): row is Row<T> => row !== null && row !== undefined);
+  }
+
+  /** Rows were asked for that nobody loaded yet. */
+  get missing(): boolean {
+    return this.misses.size > 0;
   }
 
   /** Fetch every miss noted since the last load, in one statement; false when there was none. */
@@ -121,14 +120,23 @@ export class LoadedRows implements LoadingRows {
   }
 }
 
-/** A fold, run until every row it reads was loaded through `tx` (see the header). */
-export async function rowsFor<R>(tx: SqlExecutor, fold: (rows: Rows) => R, rows: LoadingRows = new LoadedRows()): Promise<R> {
+/**
+ * `fold` run over `rows` until it reads nothing they were missing: `load` fetches what the last run
+ * missed (false: nothing was). Each round loads rows the fold had not seen; one still asking after
+ * this many rounds is broken.
+ */
+export async function foldLoading<R>(rows: () => Rows, load: () => Promise<boolean>, fold: (rows: Rows) => R): Promise<R> {
   for (let round = 1; ; round++) {
-    const result = fold(rows);
-    if (!(await rows.load(tx))) return result;
-    // Each round loads rows the fold had not seen; a fold still asking after this many is broken.
+    const result = fold(rows());
+    if (!(await load())) return result;
     if (round >= 8) throw new Error('a projection fold kept asking for more rows');
   }
+}
+
+/** `fold` over the rows it reads, loaded through `tx` (see the header). */
+export function foldFrom<R>(tx: SqlExecutor, fold: (rows: Rows) => R): Promise<R> {
+  const rows = new LoadedRows();
+  return foldLoading(() => rows, () => rows.load(tx), fold);
 }
 
 /** A statement the database refused because of the data: SQLSTATE class 22 (data) or 23 (constraint). */

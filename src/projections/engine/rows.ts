@@ -23,10 +23,20 @@ export type KeyColumn<T extends ReadModelTable> = (typeof READ_MODEL_KEYS)[T][nu
 /** Identifies a row within its table: the value of a one-column key, else the values as a JSON array. */
 export type RowKey = string;
 
+/** Per table, the key of a row: read once here, asked for on every row a fold touches. */
+const KEY_OF = Object.fromEntries(
+  Object.entries(READ_MODEL_KEYS).map(([table, columns]: [string, readonly string[]]) => {
+    const [only] = columns;
+    const keyOfRow =
+      columns.length === 1 && only !== undefined
+        ? (row: Readonly<Record<string, unknown>>): RowKey => String(row[only])
+        : (row: Readonly<Record<string, unknown>>): RowKey => JSON.stringify(columns.map((c) => row[c]));
+    return [table, keyOfRow];
+  }),
+) as Record<ReadModelTable, (row: Readonly<Record<string, unknown>>) => RowKey>;
+
 export function keyOf<T extends ReadModelTable>(table: T, row: Row<T> | Readonly<Record<KeyColumn<T>, unknown>>): RowKey {
-  const columns: readonly string[] = READ_MODEL_KEYS[table];
-  const values = columns.map((c) => (row as Record<string, unknown>)[c]);
-  return values.length === 1 ? String(values[0]) : JSON.stringify(values);
+  return KEY_OF[table](row as Readonly<Record<string, unknown>>);
 }
 
 /** The key columns and their values of `key`, as an object (a partial row). */
@@ -68,6 +78,16 @@ export class RowChanges {
   /** Take `later`'s changes on top of these, as if they had been made here after them. */
   merge(later: RowChanges): void {
     for (const table of later.changedTables) for (const [key, row] of later.of(table)) this.set(table, key, row);
+  }
+
+  /** The changes of `tables` only. */
+  only(tables: readonly ReadModelTable[]): RowChanges {
+    const picked = new RowChanges();
+    for (const table of tables) {
+      const rows = this.tables.get(table);
+      if (rows !== undefined) picked.tables.set(table, rows);
+    }
+    return picked;
   }
 
   /** How many rows changed, over all tables. */

@@ -7,21 +7,23 @@
  * page changes again, and a busy row an appointment takes and frees between two flushes, is written
  * once or never. Memory keeps the rows written last; older ones are dropped and read back if needed.
  *
- * The guards judge a flush as they judge a batch. When they refuse it (a history the decider never
- * writes), the copy is as the last flush left it: the pages since are read again and applied the
- * live way, page by page, fast and carefully after a refusal — so every refused row is recorded as a
- * breach — and the rebuild goes on with memory that no longer knows everything the copy holds.
+ * A flush writes its tables in two transactions side by side (the table with the most changes, and
+ * the others), committed once both succeeded. The guards judge a flush as they judge a batch. When
+ * they refuse it (a history the decider never writes), neither transaction commits and the copy is as
+ * the last flush left it: the pages since are read again and applied the live way, page by page, fast
+ * and carefully after a refusal — so every refused row is recorded as a breach — and the rebuild goes
+ * on with memory that no longer knows everything the copy holds.
  */
 import { quoteIdent } from '../../db/pg-pool';
-import { type SqlExecutor, type SqlPool, inTransaction } from '../../db/sql';
-import { type EventStore, type Position, type RecordedEvent, comparePositions } from '../../events/event-store';
+import { type SqlConnection, type SqlExecutor, type SqlPool, inTransaction } from '../../db/sql';
+import { type EventStore, type Position, type RecordedEvent, START, comparePositions } from '../../events/event-store';
 import type { Logger } from '../../logger';
 import type { ProjectedEvent } from '../events';
 import { applyShadowBatch, decodeAll } from './apply-batch';
 import type { Projection } from './projection';
 import { PROVIDER_FILTER } from './projection-runner';
-import { LoadedRows, type LoadingRows, isDataRefusal, rowsFor, writeRows } from './row-store';
-import { type ReadModelTable, type Row, RowChanges, type RowKey } from './rows';
+import { LoadedRows, foldLoading, isDataRefusal, writeRows } from './row-store';
+import { type ReadModelTable, type Row, RowChanges, type RowKey, type Rows } from './rows';
 
 /** Rows folded and not written yet that make a flush. */
 const FLUSH_ROWS = 200_000;
@@ -29,22 +31,21 @@ const FLUSH_ROWS = 200_000;
 const KEPT_ROWS = 200_000;
 
 /** The rows of a shadow copy as memory knows them, plus what was folded and not written yet. */
-class ShadowRows implements LoadingRows {
+class ShadowRows implements Rows {
   /** As the copy holds them (null: not there). */
   private readonly known = new Map<ReadModelTable, Map<RowKey, object | null>>();
   /** Rows written to the copy and dropped from memory since. */
   private readonly dropped = new Map<ReadModelTable, Set<RowKey>>();
-  private page = new LoadedRows();
-  /** Folded, not written yet. */
+  /** What the current page read from the copy. */
+  readonly page = new LoadedRows();
+  /** Folded, not written yet, and where the pages folded into it end. */
   pending = new RowChanges();
-  /** Where the folded pages end, and where those the last flush wrote ended. */
   pendingEnd: Position | null = null;
-  flushedEnd: Position | null = null;
-  /** A `where` asked this page: the copy answers it, so it must hold everything first. */
-  private wantsFlush = false;
+  /** A `where` was asked: the copy answers it, so it must hold everything first. */
+  wantsFlush = false;
 
   constructor(
-    private readonly projection: Projection,
+    private readonly guarded: ReadModelTable | undefined,
     /** Memory knows every row the copy holds, or dropped it knowingly. */
     private readonly complete: boolean,
   ) {}
@@ -63,29 +64,21 @@ class ShadowRows implements LoadingRows {
     return this.page.where(table, column, value);
   }
 
-  async load(tx: SqlExecutor): Promise<boolean> {
-    if (this.wantsFlush) await this.flush(tx);
-    this.wantsFlush = false;
-    return this.page.load(tx);
-  }
-
   /** A page folded: its changes wait for the next flush, what it read is known. */
-  add(changes: RowChanges, end: Position): void {
+  folded(changes: RowChanges, end: Position): void {
     for (const [table, key, row] of this.page.loaded()) this.remember(table, key, row);
-    this.page = new LoadedRows();
     this.pending.merge(changes);
     this.pendingEnd = end;
   }
 
-  async flush(tx: SqlExecutor): Promise<void> {
-    const guarded = this.projection.guarded;
-    await writeRows(tx, this.pending, guarded === undefined ? null : { table: guarded.table });
+  /** The pending changes were written: memory knows them as the copy's, and keeps the rows written last. */
+  written(): void {
     for (const table of this.pending.changedTables) {
       // The fold never reads a guarded table's rows: memory need not hold them.
-      if (table !== guarded?.table) for (const [key, row] of this.pending.of(table)) this.remember(table, key, row);
+      if (table !== this.guarded) for (const [key, row] of this.pending.of(table)) this.remember(table, key, row);
     }
     this.pending = new RowChanges();
-    this.flushedEnd = this.pendingEnd;
+    this.wantsFlush = false;
     for (const [table, rows] of this.known) this.drop(table, rows);
   }
 
@@ -112,44 +105,75 @@ export class ShadowCopy {
   private rows: ShadowRows;
   /** The copy holds every event up to here. */
   private flushedAt: Position;
-  /** Pages applied the live way after the guards refused a flush, and of those, pages applied carefully. */
+  /** Pages applied carefully (after the guards refused a flush and its pages were applied the live way). */
   carefulPages = 0;
 
   constructor(
     readonly projection: Projection,
     readonly schemas: { readonly shadow: string; readonly live: string },
     private readonly deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger; readonly pageSize: number },
-    from: Position,
   ) {
-    this.rows = new ShadowRows(projection, true);
-    this.flushedAt = from;
+    this.rows = new ShadowRows(projection.guarded?.table, true);
+    this.flushedAt = START;
   }
 
   /** Fold a page (its last event at `end`), and flush when enough waits to be written. */
   async fold(events: readonly ProjectedEvent[], end: Position): Promise<void> {
-    await this.guarded(end, async (tx) => {
-      const folded = await rowsFor(tx, (rows) => this.projection.fold(rows, events), this.rows);
-      this.rows.add(folded.rows, end);
-      if (this.rows.pending.size >= FLUSH_ROWS) await this.rows.flush(tx);
-    });
+    const folded = await foldLoading(
+      () => this.rows,
+      async () => {
+        const { page, wantsFlush } = this.rows;
+        if (wantsFlush) {
+          await this.flush();
+          return true; // fold again, over what memory knows after the flush
+        }
+        return page.missing && this.inCopy((tx) => page.load(tx));
+      },
+      (rows) => this.projection.fold(rows, events),
+    );
+    this.rows.folded(folded.rows, end);
+    if (this.rows.pending.size >= FLUSH_ROWS) await this.flush();
   }
 
   /** Write everything folded so far. */
   async flush(): Promise<void> {
-    const end = this.rows.pendingEnd;
-    if (end === null || this.rows.pending.size === 0) return;
-    await this.guarded(end, (tx) => this.rows.flush(tx));
-  }
-
-  /** Run `work` in a transaction on the copy; when the guards refuse a row of it, apply the pages up to `end` the live way instead. */
-  private async guarded(end: Position, work: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+    const { pending, pendingEnd } = this.rows;
+    if (pendingEnd === null || pending.size === 0) return;
     try {
-      await this.inCopy(work);
-      if (this.rows.flushedEnd !== null) this.flushedAt = this.rows.flushedEnd;
+      await this.sideBySide(pending);
+      this.rows.written();
+      this.flushedAt = pendingEnd;
     } catch (err) {
       if (!isDataRefusal(err)) throw err;
       this.deps.logger.warn({ projection: this.projection.name, err }, 'rebuild: the database refused a row of a flush; applying its pages again, the live way');
-      await this.replay(end);
+      await this.replay(pendingEnd);
+    }
+  }
+
+  /** The table with the most changes in one transaction, the others in another, committed once both succeeded. */
+  private async sideBySide(pending: RowChanges): Promise<void> {
+    const guarded = this.projection.guarded;
+    const write = (changes: RowChanges) => (tx: SqlExecutor) => writeRows(tx, changes, guarded === undefined ? null : { table: guarded.table });
+    const tables = pending.changedTables.sort((a, b) => pending.of(b).size - pending.of(a).size);
+    if (!this.deps.pool.concurrentSessions || tables.length < 2) return this.inCopy(write(pending));
+    const parts = [pending.only(tables.slice(0, 1)), pending.only(tables.slice(1))];
+    const conns: SqlConnection[] = [];
+    let broken = false;
+    try {
+      for (const _ of parts) conns.push(await this.deps.pool.connect());
+      await Promise.all(conns.map((c) => this.begin(c)));
+      const outcomes = await Promise.allSettled(parts.map((part, i) => write(part)(conns[i] as SqlConnection)));
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed !== undefined) {
+        await Promise.all(conns.map((c) => c.query('ROLLBACK')));
+        throw failed.reason;
+      }
+      for (const c of conns) await c.query('COMMIT');
+    } catch (err) {
+      broken = !isDataRefusal(err);
+      throw err;
+    } finally {
+      for (const c of conns) c.release(broken);
     }
   }
 
@@ -163,14 +187,19 @@ export class ShadowCopy {
       if (careful) this.carefulPages++;
       from = (page[page.length - 1] as RecordedEvent).position;
     }
-    this.rows = new ShadowRows(this.projection, false);
+    this.rows = new ShadowRows(this.projection.guarded?.table, false);
     this.flushedAt = end;
   }
 
-  private inCopy(work: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+  private async begin(tx: SqlExecutor): Promise<void> {
+    await tx.query('BEGIN');
+    await tx.query(`SET LOCAL search_path TO ${quoteIdent(this.schemas.shadow)}, ${quoteIdent(this.schemas.live)}`);
+  }
+
+  private inCopy<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return inTransaction(this.deps.pool, async (tx) => {
       await tx.query(`SET LOCAL search_path TO ${quoteIdent(this.schemas.shadow)}, ${quoteIdent(this.schemas.live)}`);
-      await work(tx);
+      return work(tx);
     });
   }
 }

@@ -13,6 +13,8 @@ import type { Breach } from '../engine/projection';
 import type { Row } from '../engine/rows';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** `iso(ms)` of the instant `text` names, reusing `text` when it is that form already (as every instant a decoded event carries). */
+const isoOf = (text: string, ms: number): string => (text.length === 24 && text.endsWith('Z') ? text : iso(ms));
 
 /** Bookings of one service at one start share a class session; nothing else may overlap. */
 export const sessionKey = (serviceId: string, start: number): string => `${serviceId}@${iso(start)}`;
@@ -50,7 +52,7 @@ export function busyRowOf(a: Row<'rm_appointments'>): Row<'rm_busy_intervals'> {
     buffer_before_minutes: a.buffer_before_minutes,
     buffer_after_minutes: a.buffer_after_minutes,
     capacity: a.capacity,
-    session_key: sessionKey(a.service_id, busy.start),
+    session_key: `${a.service_id}@${isoOf(a.start_at, busy.start)}`,
     occupied: from === to ? 'empty' : `[${JSON.stringify(iso(from))},${JSON.stringify(iso(to))})`,
   };
 }
