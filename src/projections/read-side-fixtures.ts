@@ -291,3 +291,21 @@ export async function readAllUpTo(f: Pick<Fixture, 'store'>, position: Position)
   }
   throw new Error('the subscription ended before the event arrived');
 }
+
+/**
+ * The busy list's guards held and every row they refused is on record: no two busy rows of a provider
+ * overlap outside a class session, every busy row is a live appointment's, and every live appointment
+ * without its busy row is named by a breach.
+ */
+export async function expectGuardsHeldAndRefusalsRecorded(f: Pick<Fixture, 'database'>): Promise<void> {
+  const q = async (text: string) => (await f.database.pool.query(text)).rows;
+  expect(await q(`SELECT a.appointment_id FROM rm_busy_intervals a JOIN rm_busy_intervals b
+                    ON a.provider_id = b.provider_id AND a.appointment_id < b.appointment_id
+                   AND a.occupied && b.occupied AND a.session_key <> b.session_key`)).toEqual([]);
+  expect(await q(`SELECT b.appointment_id FROM rm_busy_intervals b LEFT JOIN rm_appointments a ON a.id = b.appointment_id
+                   WHERE a.id IS NULL OR a.status NOT IN ('PENDING', 'CONFIRMED') OR a.start_at <> b.start_at`)).toEqual([]);
+  expect(await q(`SELECT a.id FROM rm_appointments a
+                   WHERE a.status IN ('PENDING', 'CONFIRMED')
+                     AND NOT EXISTS (SELECT 1 FROM rm_busy_intervals b WHERE b.appointment_id = a.id)
+                     AND NOT EXISTS (SELECT 1 FROM rm_invariant_breaches r WHERE r.projection = 'schedule' AND r.subject = a.id)`)).toEqual([]);
+}

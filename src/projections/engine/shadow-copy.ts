@@ -37,7 +37,7 @@ class ShadowRows implements Rows {
   /** Rows written to the copy and dropped from memory since. */
   private readonly dropped = new Map<ReadModelTable, Set<RowKey>>();
   /** What the current page read from the copy. */
-  readonly page = new LoadedRows();
+  page = new LoadedRows();
   /** Folded, not written yet, and where the pages folded into it end. */
   pending = new RowChanges();
   pendingEnd: Position | null = null;
@@ -67,6 +67,7 @@ class ShadowRows implements Rows {
   /** A page folded: its changes wait for the next flush, what it read is known. */
   folded(changes: RowChanges, end: Position): void {
     for (const [table, key, row] of this.page.loaded()) this.remember(table, key, row);
+    this.page = new LoadedRows();
     this.pending.merge(changes);
     this.pendingEnd = end;
   }
