@@ -62,7 +62,7 @@ export async function describeRefusal(tx: SqlExecutor, row: Row<'rm_busy_interva
   const code = sqlErrorCode(err);
   const subject = { subject: row.appointment_id, providerId: row.provider_id };
   if (code === '23P01') {
-    const other = await tx.query<{ appointment_id: string }>(
+    const other = await tx.query<Pick<Row<'rm_busy_intervals'>, 'appointment_id'>>(
       `SELECT appointment_id FROM rm_busy_intervals
         WHERE provider_id = $1 AND occupied && $2::tstzrange AND session_key <> $3 AND appointment_id <> $4
         ORDER BY appointment_id LIMIT 1`,

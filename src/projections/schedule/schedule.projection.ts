@@ -17,7 +17,6 @@
 import { isLive } from '../../domain/provider';
 import { definitionOf } from '../../domain/provider/service-definition';
 import type { ChangeCollector } from '../changes/change-collector';
-import type { ProjectedEvent } from '../events';
 import { type Projection, foldEach } from '../engine/projection';
 import type { Row, Working } from '../engine/rows';
 import { busyAppointmentOf, busyRowOf, describeRefusal, occupiedOf } from './busy-intervals';
