@@ -56,9 +56,10 @@ export function decodeAll(events: readonly RecordedEvent[], logger: Logger): Pro
 }
 
 /**
- * Fold `events` into the projection's tables through `ctx.tx`: the one way every path applies events
- * (live batches, the careful path, rebuild pages). Fast: the batch's rows loaded, folded and written
- * in a few statements; a row the database refuses throws. Careful: event by event, each event's writes
+ * Fold `events` into the projection's tables through `ctx.tx`: how live batches and the careful path
+ * apply events (a rebuild's shadow copy runs the same fold and writer with its rows held in memory,
+ * shadow-copy.ts, and applies pages this way after the guards refused one of its flushes). Fast: the
+ * batch's rows loaded, folded and written in a few statements; a row the database refuses throws. Careful: event by event, each event's writes
  * in a savepoint — an event whose rows the database refuses is skipped and recorded as
  * `event_refused`, a guarded row it refuses (overlap, seats) is left out and recorded as what it is.
  */

@@ -3,10 +3,10 @@
  * whatever it holds, and written once for every table (a table is known by its Kysely type and its
  * primary key, src/db/schema.ts).
  *
- * Loading: which rows a batch needs is whatever its fold reads. `rowsFor` runs the fold over the rows
- * loaded so far; every row it asked for and nobody loaded yet is a miss; the misses are loaded in one
- * statement and the fold runs again, until it asks for nothing new (one load for most batches, two
- * when what it reads depends on what it read). Only the last run counts.
+ * Loading: which rows a batch needs is whatever its fold reads. `foldFrom` runs the fold over the rows
+ * loaded so far (`LoadedRows`); every row it asked for and nobody loaded yet is a miss; the misses are
+ * loaded in one statement and the fold runs again, until it asks for nothing new (one load for most
+ * batches, two when what it reads depends on what it read). Only the last run counts.
  *
  * Writing (`writeRows`): one statement deletes the rows that went and upserts the rows that stayed; a
  * guarded table (one the database's own guards watch, which a fold writes without reading) has all its
@@ -34,7 +34,7 @@ async function run<R>(tx: SqlExecutor, statement: RawBuilder<unknown>): Promise<
   return (await tx.query<R>(compiled.sql, compiled.parameters)).rows;
 }
 
-/** Rows of `table` matching one of `values` on `columns`, as typed records read from JSON. */
+/** `t`'s rows whose `columns` hold the values of one of `values` (JSON objects, typed as `table`'s records by PostgreSQL). */
 const matching = (table: ReadModelTable, columns: readonly string[], values: readonly object[]): RawBuilder<unknown> =>
   sql`(${sql.join(columns.map((c) => sql.ref(`t.${c}`)))}) IN (SELECT ${sql.join(columns.map((c) => sql.ref(`k.${c}`)))} FROM json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(values)}::json) k)`;
 
@@ -149,8 +149,6 @@ export interface GuardedWrites<T extends ReadModelTable = ReadModelTable> {
   readonly refused?: (row: Row<T>, err: unknown) => Promise<void>;
 }
 
-const rowsJson = (rows: readonly object[]): string => JSON.stringify(rows);
-
 function deleteOf(table: ReadModelTable, keys: readonly RowKey[]): RawBuilder<unknown> {
   return sql`DELETE FROM ${sql.table(table)} t WHERE ${matching(table, READ_MODEL_KEYS[table], keys.map((k) => keyColumnsOf(table, k)))}`;
 }
@@ -158,7 +156,7 @@ function deleteOf(table: ReadModelTable, keys: readonly RowKey[]): RawBuilder<un
 function insertOf(table: ReadModelTable, rows: readonly object[], upsert: boolean): RawBuilder<unknown> {
   const columns = Object.keys(rows[0] as object);
   const list = sql.join(columns.map((c) => sql.ref(c)));
-  const from = sql`json_populate_recordset(NULL::${sql.table(table)}, ${rowsJson(rows)}::json) WITH ORDINALITY AS k`;
+  const from = sql`json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(rows)}::json) WITH ORDINALITY AS k`;
   const selected = sql.join(columns.map((c) => sql.ref(`k.${c}`)));
   if (!upsert) return sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${selected} FROM ${from} ORDER BY k.ordinality`;
   const key: readonly string[] = READ_MODEL_KEYS[table];

@@ -23,20 +23,10 @@ export type KeyColumn<T extends ReadModelTable> = (typeof READ_MODEL_KEYS)[T][nu
 /** Identifies a row within its table: the value of a one-column key, else the values as a JSON array. */
 export type RowKey = string;
 
-/** Per table, the key of a row: read once here, asked for on every row a fold touches. */
-const KEY_OF = Object.fromEntries(
-  Object.entries(READ_MODEL_KEYS).map(([table, columns]: [string, readonly string[]]) => {
-    const [only] = columns;
-    const keyOfRow =
-      columns.length === 1 && only !== undefined
-        ? (row: Readonly<Record<string, unknown>>): RowKey => String(row[only])
-        : (row: Readonly<Record<string, unknown>>): RowKey => JSON.stringify(columns.map((c) => row[c]));
-    return [table, keyOfRow];
-  }),
-) as Record<ReadModelTable, (row: Readonly<Record<string, unknown>>) => RowKey>;
-
 export function keyOf<T extends ReadModelTable>(table: T, row: Row<T> | Readonly<Record<KeyColumn<T>, unknown>>): RowKey {
-  return KEY_OF[table](row as Readonly<Record<string, unknown>>);
+  const columns: readonly string[] = READ_MODEL_KEYS[table];
+  const values = row as Readonly<Record<string, unknown>>;
+  return columns.length === 1 ? String(values[columns[0] as string]) : JSON.stringify(columns.map((c) => values[c]));
 }
 
 /** The key columns and their values of `key`, as an object (a partial row). */
