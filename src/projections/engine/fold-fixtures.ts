@@ -62,6 +62,8 @@ export class MemoryRows implements Rows {
   }
 }
 
+const silent = createLogger('silent');
+
 /**
  * Provider events as a projection receives them: recorded one revision after another in the
  * provider's stream (the first at `firstRevision`, all at `at`), then decoded as the engine decodes them.
@@ -87,8 +89,6 @@ export function recorded(providerId: string, events: readonly ProviderEvent[], o
     return decoded;
   });
 }
-
-const silent = createLogger('silent');
 
 export interface Then {
   /** The rows the events changed: table -> key -> row, or null for a row that went. */
