@@ -85,7 +85,7 @@ export interface LoginAttemptsTable {
 export type UserRow = Selectable<UsersTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 
-// Read side (src/projections; migrations 0002, 0006, 0007). These types are the read models' row
+// Read side (src/projections; migrations 0002 and 0006). These types are the read models' row
 // types everywhere: queries read through Kysely, and the projections' folds take and give rows of
 // these types (as JSON: see src/projections/engine/rows.ts). bigint columns arrive as strings from
 // `pg` and as numbers from PGlite, and `date` columns are read with to_char: convert at the edge,
@@ -212,7 +212,7 @@ export interface RmDailyStatsTable {
   booked_minutes: BigintColumn;
   /** `{ "EUR": 12345, ... }`: minor units per currency. */
   revenue: JSONColumnType<Record<string, number>>;
-  /** `{ "EUR": 3, ... }`: how many bookings `revenue` sums per currency; a currency leaves both at 0 (migration 0007). */
+  /** `{ "EUR": 3, ... }`: how many bookings `revenue` sums per currency; a currency leaves both at 0 (migration 0006). */
   revenue_bookings: JSONColumnType<Record<string, number>>;
 }
 

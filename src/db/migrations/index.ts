@@ -4,8 +4,6 @@ import * as m0002 from './0002-read-models';
 import * as m0003 from './0003-accounts';
 import * as m0004 from './0004-faster-append';
 import * as m0006 from './0006-service-definitions';
-import * as m0007 from './0007-daily-revenue-bookings';
-import * as m0008 from './0008-seat-guard-static-sql';
 
 /** Every migration, in order. Static imports so the same list works from TypeScript and from dist/. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +12,4 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-accounts': m0003,
   '0004-faster-append': m0004,
   '0006-service-definitions': m0006,
-  '0007-daily-revenue-bookings': m0007,
-  '0008-seat-guard-static-sql': m0008,
 };
