@@ -30,7 +30,7 @@ import { lockCheckpoint, saveCheckpoint } from './checkpoints';
 import type { ProjectedEvent } from '../events';
 import type { Projection } from './projection';
 import { PROVIDER_FILTER } from './projection-runner';
-import { ShadowCopy } from './shadow-copy';
+import { ShadowCopy, type ShadowLimits } from './shadow-copy';
 
 export interface RebuildReport {
   readonly projection: string;
@@ -58,21 +58,11 @@ export const REBUILD_PAGE_SIZE = 5000;
 
 const shadowSchemaOf = (projection: Projection): string => `rm_rebuild_${projection.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
 
-/** Rebuild one projection: see `rebuildProjections`. */
-export async function rebuildProjection(
-  deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger },
-  projection: Projection,
-  options: { readonly batchSize?: number } = {},
-): Promise<RebuildReport> {
-  const [report] = await rebuildProjections(deps, [projection], options);
-  return report as RebuildReport;
-}
-
 /** Rebuild `projections` together in one pass over `$all` and swap them in together. */
 export async function rebuildProjections(
   deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger },
   projections: readonly Projection[],
-  options: { readonly batchSize?: number } = {},
+  options: { readonly batchSize?: number; readonly memory?: ShadowLimits } = {},
 ): Promise<RebuildReport[]> {
   const { pool, eventStore, logger } = deps;
   const pageSize = options.batchSize ?? REBUILD_PAGE_SIZE;
@@ -81,7 +71,7 @@ export async function rebuildProjections(
   const shadows = projections.map(shadowSchemaOf);
   try {
     const live = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
-    const copies = projections.map((projection, i) => new ShadowCopy(projection, { shadow: shadows[i] as string, live }, { pool, eventStore, logger, pageSize }));
+    const copies = projections.map((projection, i) => new ShadowCopy(projection, { shadow: shadows[i] as string, live }, { pool, eventStore, logger, pageSize }, options.memory));
     for (const { projection, schemas: { shadow } } of copies) {
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`);
       await pool.query(

@@ -7,12 +7,13 @@
  * page changes again, and a busy row an appointment takes and frees between two flushes, is written
  * once or never. Memory keeps the rows written last; older ones are dropped and read back if needed.
  *
- * A flush writes its tables in two transactions side by side (the table with the most changes, and
- * the others), committed once both succeeded. The guards judge a flush as they judge a batch. When
- * they refuse it (a history the decider never writes), neither transaction commits and the copy is as
- * the last flush left it: the pages since are read again and applied the live way, page by page, fast
- * and carefully after a refusal — so every refused row is recorded as a breach — and the rebuild goes
- * on with memory that no longer knows everything the copy holds.
+ * A flush is written while the next pages fold (one flush at a time), in two transactions side by
+ * side (the table with the most changes, and the others), committed once both succeeded. The guards
+ * judge a flush as they judge a batch. When they refuse it (a history the decider never writes),
+ * neither transaction commits and the copy is as the last flush left it: the pages since are read
+ * again and applied the live way, page by page, fast and carefully after a refusal — so every refused
+ * row is recorded as a breach — and the rebuild goes on with memory that no longer knows everything
+ * the copy holds.
  */
 import { quoteIdent } from '../../db/pg-pool';
 import { type SqlConnection, type SqlExecutor, type SqlPool, inTransaction } from '../../db/sql';
@@ -25,10 +26,13 @@ import { PROVIDER_FILTER } from './projection-runner';
 import { LoadedRows, foldLoading, isDataRefusal, writeRows } from './row-store';
 import { type ReadModelTable, type Row, RowChanges, type RowKey, type Rows } from './rows';
 
-/** Rows folded and not written yet that make a flush. */
-const FLUSH_ROWS = 200_000;
-/** Rows of one table memory keeps after a flush (the ones written last). */
-const KEPT_ROWS = 200_000;
+/** How much a shadow copy holds in memory. */
+export interface ShadowLimits {
+  /** Rows folded and not written yet that make a flush (default 200,000). */
+  readonly flushRows?: number;
+  /** Rows of one table memory keeps after a flush, the ones written last (default 200,000). */
+  readonly keptRows?: number;
+}
 
 /** The rows of a shadow copy as memory knows them, plus what was folded and not written yet. */
 class ShadowRows implements Rows {
@@ -38,9 +42,10 @@ class ShadowRows implements Rows {
   private readonly dropped = new Map<ReadModelTable, Set<RowKey>>();
   /** What the current page read from the copy. */
   page = new LoadedRows();
-  /** Folded, not written yet, and where the pages folded into it end. */
+  /** Folded, not written yet. */
   pending = new RowChanges();
-  pendingEnd: Position | null = null;
+  /** Being written by the flush in flight. */
+  private writing: RowChanges | null = null;
   /** A `where` was asked: the copy answers it, so it must hold everything first. */
   wantsFlush = false;
 
@@ -48,10 +53,11 @@ class ShadowRows implements Rows {
     private readonly guarded: ReadModelTable | undefined,
     /** Memory knows every row the copy holds, or dropped it knowingly. */
     private readonly complete: boolean,
+    private readonly keptRows: number,
   ) {}
 
   get<T extends ReadModelTable>(table: T, key: RowKey): Row<T> | null {
-    const pending = this.pending.get(table, key);
+    const pending = this.pending.get(table, key) ?? this.writing?.get(table, key);
     if (pending !== undefined) return pending;
     const known = this.known.get(table)?.get(key);
     if (known !== undefined) return known as Row<T> | null;
@@ -60,26 +66,32 @@ class ShadowRows implements Rows {
   }
 
   where<T extends ReadModelTable, C extends keyof Row<T> & string>(table: T, column: C, value: Row<T>[C]): Array<Row<T>> {
-    if (this.pending.size > 0) this.wantsFlush = true;
+    if (this.pending.size > 0 || this.writing !== null) this.wantsFlush = true;
     return this.page.where(table, column, value);
   }
 
   /** A page folded: its changes wait for the next flush, what it read is known. */
-  folded(changes: RowChanges, end: Position): void {
+  folded(changes: RowChanges): void {
     for (const [table, key, row] of this.page.loaded()) this.remember(table, key, row);
     this.page = new LoadedRows();
     this.pending.merge(changes);
-    this.pendingEnd = end;
   }
 
-  /** The pending changes were written: memory knows them as the copy's, and keeps the rows written last. */
-  written(): void {
-    for (const table of this.pending.changedTables) {
-      // The fold never reads a guarded table's rows: memory need not hold them.
-      if (table !== this.guarded) for (const [key, row] of this.pending.of(table)) this.remember(table, key, row);
-    }
+  /** The pending changes go to be written; later pages fold into new ones. */
+  startWriting(): RowChanges {
+    this.writing = this.pending;
     this.pending = new RowChanges();
-    this.wantsFlush = false;
+    return this.writing;
+  }
+
+  /** The changes being written were: memory knows them as the copy's, and keeps the rows written last. */
+  written(): void {
+    const writing = this.writing ?? new RowChanges();
+    for (const table of writing.changedTables) {
+      // The fold never reads a guarded table's rows: memory need not hold them.
+      if (table !== this.guarded) for (const [key, row] of writing.of(table)) this.remember(table, key, row);
+    }
+    this.writing = null;
     for (const [table, rows] of this.known) this.drop(table, rows);
   }
 
@@ -91,11 +103,11 @@ class ShadowRows implements Rows {
   }
 
   private drop(table: ReadModelTable, rows: Map<RowKey, object | null>): void {
-    if (rows.size <= KEPT_ROWS) return;
+    if (rows.size <= this.keptRows) return;
     let dropped = this.dropped.get(table);
     if (dropped === undefined) this.dropped.set(table, (dropped = new Set()));
     for (const key of rows.keys()) {
-      if (rows.size <= KEPT_ROWS / 2) return;
+      if (rows.size <= this.keptRows / 2) return;
       rows.delete(key);
       dropped.add(key);
     }
@@ -104,8 +116,11 @@ class ShadowRows implements Rows {
 
 export class ShadowCopy {
   private rows: ShadowRows;
-  /** The copy holds every event up to here. */
-  private flushedAt: Position;
+  /** The copy holds every event up to here; the pages folded so far end there. */
+  private flushedAt: Position = START;
+  private foldedTo: Position = START;
+  /** The flush being written while later pages fold; how it ended. */
+  private inFlight: Promise<'written' | 'refused'> | null = null;
   /** Pages applied carefully (after the guards refused a flush and its pages were applied the live way). */
   carefulPages = 0;
 
@@ -113,18 +128,23 @@ export class ShadowCopy {
     readonly projection: Projection,
     readonly schemas: { readonly shadow: string; readonly live: string },
     private readonly deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger; readonly pageSize: number },
+    private readonly limits: ShadowLimits = {},
   ) {
-    this.rows = new ShadowRows(projection.guarded?.table, true);
-    this.flushedAt = START;
+    this.rows = this.memory(true);
   }
 
-  /** Fold a page (its last event at `end`), and flush when enough waits to be written. */
+  private memory(complete: boolean): ShadowRows {
+    return new ShadowRows(this.projection.guarded?.table, complete, this.limits.keptRows ?? 200_000);
+  }
+
+  /** Fold a page (its last event at `end`), and start a flush when enough waits to be written. */
   async fold(events: readonly ProjectedEvent[], end: Position): Promise<void> {
     const folded = await foldLoading(
       () => this.rows,
       async () => {
         const { page, wantsFlush } = this.rows;
         if (wantsFlush) {
+          this.rows.wantsFlush = false;
           await this.flush();
           return true; // fold again, over what memory knows after the flush
         }
@@ -132,23 +152,43 @@ export class ShadowCopy {
       },
       (rows) => this.projection.fold(rows, events),
     );
-    this.rows.folded(folded.rows, end);
-    if (this.rows.pending.size >= FLUSH_ROWS) await this.flush();
+    this.rows.folded(folded.rows);
+    this.foldedTo = end;
+    if (this.rows.pending.size >= (this.limits.flushRows ?? 200_000)) await this.startFlush();
   }
 
   /** Write everything folded so far. */
   async flush(): Promise<void> {
-    const { pending, pendingEnd } = this.rows;
-    if (pendingEnd === null || pending.size === 0) return;
-    try {
-      await this.sideBySide(pending);
-      this.rows.written();
-      this.flushedAt = pendingEnd;
-    } catch (err) {
-      if (!isDataRefusal(err)) throw err;
-      this.deps.logger.warn({ projection: this.projection.name, err }, 'rebuild: the database refused a row of a flush; applying its pages again, the live way');
-      await this.replay(pendingEnd);
-    }
+    await this.startFlush();
+    await this.settle();
+  }
+
+  /** Start writing what is pending, once the flush before it ended; later pages fold meanwhile. */
+  private async startFlush(): Promise<void> {
+    await this.settle();
+    if (this.rows.pending.size === 0) return;
+    const end = this.foldedTo;
+    const writing = this.sideBySide(this.rows.startWriting()).then(
+      () => {
+        this.rows.written();
+        this.flushedAt = end;
+        return 'written' as const;
+      },
+      (err: unknown) => {
+        if (!isDataRefusal(err)) throw err;
+        this.deps.logger.warn({ projection: this.projection.name, err }, 'rebuild: the database refused a row of a flush; applying its pages again, the live way');
+        return 'refused' as const;
+      },
+    );
+    writing.catch(() => undefined); // awaited by `settle`; this only keeps it from being "unhandled" meanwhile
+    this.inFlight = writing;
+  }
+
+  /** Wait for the flush in flight; when the guards refused it, its pages and all folded since are applied the live way. */
+  private async settle(): Promise<void> {
+    const outcome = await this.inFlight;
+    this.inFlight = null;
+    if (outcome === 'refused') await this.replay(this.foldedTo);
   }
 
   /** The table with the most changes in one transaction, the others in another, committed once both succeeded. */
@@ -188,7 +228,7 @@ export class ShadowCopy {
       if (careful) this.carefulPages++;
       from = (page[page.length - 1] as RecordedEvent).position;
     }
-    this.rows = new ShadowRows(this.projection.guarded?.table, false);
+    this.rows = this.memory(false);
     this.flushedAt = end;
   }
 
