@@ -4,7 +4,7 @@
 import { HOUR, MINUTE, PROVIDER_ID, SERVICE_ID, TUE_10, booked, cancelled, completed, iso, registered } from '../../domain/provider/provider-fixtures';
 import type { ProviderEvent } from '../../domain/provider/events';
 import { MemoryRows, recorded, when } from '../engine/fold-fixtures';
-import type { Row } from '../engine/rows';
+import { type Row, keyOf } from '../engine/rows';
 import { foldAnalytics } from './analytics.projection';
 
 const EUR = (amountMinor: number) => ({ price: { amountMinor, currency: 'EUR' } });
@@ -39,7 +39,7 @@ const day = (o: Partial<Row<'rm_daily_stats'>> = {}): Row<'rm_daily_stats'> => (
 });
 
 const zone = (timeZone: string): Row<'rm_analytics_providers'> => ({ provider_id: PROVIDER_ID, time_zone: timeZone });
-const dayKey = (date: string) => JSON.stringify([PROVIDER_ID, date, SERVICE_ID]);
+const dayKey = (date: string) => keyOf('rm_daily_stats', { provider_id: PROVIDER_ID, date, service_id: SERVICE_ID });
 /** The provider's days, by date. */
 const days = (rows: MemoryRows) => rows.where('rm_daily_stats', 'provider_id', PROVIDER_ID).sort((a, b) => (a.date < b.date ? -1 : 1));
 const fold = (given: MemoryRows, events: readonly ProviderEvent[]) => when(foldAnalytics, given, recorded(PROVIDER_ID, events));

@@ -20,19 +20,24 @@ export type Row<T extends ReadModelTable> = { readonly [K in keyof Selectable<Da
 
 export type KeyColumn<T extends ReadModelTable> = (typeof READ_MODEL_KEYS)[T][number];
 
-/** Identifies a row within its table: the value of a one-column key, else the values as a JSON array. */
+/**
+ * Identifies a row within its table: the value of a one-column key, else the values joined by NUL
+ * (a character PostgreSQL text never holds).
+ */
 export type RowKey = string;
+
+const SEPARATOR = '\u0000';
 
 export function keyOf<T extends ReadModelTable>(table: T, row: Row<T> | Readonly<Record<KeyColumn<T>, unknown>>): RowKey {
   const columns: readonly string[] = READ_MODEL_KEYS[table];
   const values = row as Readonly<Record<string, unknown>>;
-  return columns.length === 1 ? String(values[columns[0] as string]) : JSON.stringify(columns.map((c) => values[c]));
+  return columns.length === 1 ? String(values[columns[0] as string]) : columns.map((c) => String(values[c])).join(SEPARATOR);
 }
 
 /** The key columns and their values of `key`, as an object (a partial row). */
 export function keyColumnsOf(table: ReadModelTable, key: RowKey): Record<string, unknown> {
   const columns: readonly string[] = READ_MODEL_KEYS[table];
-  const values: unknown[] = columns.length === 1 ? [key] : (JSON.parse(key) as unknown[]);
+  const values = columns.length === 1 ? [key] : key.split(SEPARATOR);
   return Object.fromEntries(columns.map((c, i) => [c, values[i]]));
 }
 

@@ -57,8 +57,11 @@ class ShadowRows implements Rows {
   ) {}
 
   get<T extends ReadModelTable>(table: T, key: RowKey): Row<T> | null {
-    const pending = this.pending.get(table, key) ?? this.writing?.get(table, key);
+    // null: gone in the changes not written yet (a row they removed), undefined: not among them.
+    const pending = this.pending.get(table, key);
     if (pending !== undefined) return pending;
+    const writing = this.writing?.get(table, key);
+    if (writing !== undefined) return writing;
     const known = this.known.get(table)?.get(key);
     if (known !== undefined) return known as Row<T> | null;
     if (this.complete && this.dropped.get(table)?.has(key) !== true) return null;
