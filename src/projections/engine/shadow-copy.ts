@@ -35,7 +35,7 @@ export interface ShadowLimits {
 }
 
 /** The rows of a shadow copy as memory knows them, plus what was folded and not written yet. */
-class ShadowRows implements Rows {
+export class ShadowRows implements Rows {
   /** As the copy holds them (null: not there). */
   private readonly known = new Map<ReadModelTable, Map<RowKey, object | null>>();
   /** Rows written to the copy and dropped from memory since. */
