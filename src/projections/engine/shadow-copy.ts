@@ -235,14 +235,19 @@ export class ShadowCopy {
     this.flushedAt = end;
   }
 
+  /** The copy's tables first: the writer's unqualified names mean them; the rest resolves in the live schema. */
+  private get searchPath(): string {
+    return `SET LOCAL search_path TO ${quoteIdent(this.schemas.shadow)}, ${quoteIdent(this.schemas.live)}`;
+  }
+
   private async begin(tx: SqlExecutor): Promise<void> {
     await tx.query('BEGIN');
-    await tx.query(`SET LOCAL search_path TO ${quoteIdent(this.schemas.shadow)}, ${quoteIdent(this.schemas.live)}`);
+    await tx.query(this.searchPath);
   }
 
   private inCopy<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return inTransaction(this.deps.pool, async (tx) => {
-      await tx.query(`SET LOCAL search_path TO ${quoteIdent(this.schemas.shadow)}, ${quoteIdent(this.schemas.live)}`);
+      await tx.query(this.searchPath);
       return work(tx);
     });
   }
