@@ -1,4 +1,7 @@
-import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType, Selectable } from 'kysely';
+import type { ActorRole, AppointmentStatus } from '../domain/provider/events';
+import type { ServiceDefinition } from '../domain/provider/service-definition';
+import type { LocalWindow, WeeklyHours } from '../domain/schedule/types';
 
 /**
  * Kysely table types. Read-model tables are added by the read side; the event store's own tables are
@@ -111,9 +114,11 @@ export interface RateLimitHitsTable {
 export type UserRow = Selectable<UsersTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 
-// Read side (src/projections; migration 0002). Projections write these tables with SQL of their own;
-// queries read them through Kysely. bigint columns arrive as strings from `pg` and as numbers from
-// PGlite, and `date` columns are read with to_char: convert at the edge, never trust the driver type.
+// Read side (src/projections; migrations 0002 and 0006). These types are the read models' row
+// types everywhere: queries read through Kysely, and the projections' folds take and give rows of
+// these types (as JSON: see src/projections/engine/rows.ts). bigint columns arrive as strings from
+// `pg` and as numbers from PGlite, and `date` columns are read with to_char: convert at the edge,
+// never trust the driver type. jsonb columns hold the domain's own shapes.
 type BigintColumn = ColumnType<string | number, string | number, string | number>;
 type LocalDateColumn = ColumnType<string, string, string>;
 
@@ -131,7 +136,7 @@ export interface RmProvidersTable {
   kind: string | null;
   bio: string | null;
   time_zone: string;
-  weekly_hours: unknown;
+  weekly_hours: JSONColumnType<WeeklyHours[]>;
   created_at: Date;
   updated_at: Date;
   revision: BigintColumn;
@@ -140,19 +145,8 @@ export interface RmProvidersTable {
 export interface RmServicesTable {
   id: string;
   provider_id: string;
-  name: string;
-  duration_minutes: number;
-  buffer_before_minutes: number;
-  buffer_after_minutes: number;
-  slot_interval_minutes: number;
-  min_notice_minutes: number;
-  max_advance_days: number;
-  cancellation_window_hours: number;
-  capacity: number;
-  requires_confirmation: boolean;
-  virtual: boolean;
-  price_amount_minor: BigintColumn | null;
-  price_currency: string | null;
+  /** The service's definition as its newest ServiceOffered/ServiceUpdated event states it (migration 0006). */
+  definition: JSONColumnType<ServiceDefinition>;
   active: boolean;
   offered_revision: BigintColumn;
 }
@@ -162,7 +156,7 @@ export interface RmScheduleOverridesTable {
   provider_id: string;
   date: LocalDateColumn;
   blocked: boolean;
-  windows: unknown;
+  windows: JSONColumnType<LocalWindow[]>;
   reason: string | null;
 }
 
@@ -174,7 +168,7 @@ export interface RmAppointmentsTable {
   customer_id: string;
   start_at: Date;
   end_at: Date;
-  status: string;
+  status: AppointmentStatus;
   notes: string | null;
   buffer_before_minutes: number;
   buffer_after_minutes: number;
@@ -185,7 +179,7 @@ export interface RmAppointmentsTable {
   created_at: Date;
   cancelled_at: Date | null;
   cancelled_by: string | null;
-  cancelled_by_role: string | null;
+  cancelled_by_role: ActorRole | null;
   cancellation_reason: string | null;
   late_cancellation: boolean;
   updated_at: Date;
@@ -229,7 +223,7 @@ export interface RmAnalyticsAppointmentsTable {
   start_at: Date;
   local_date: LocalDateColumn;
   minutes: number;
-  status: string;
+  status: AppointmentStatus;
   late: boolean;
   price_amount_minor: BigintColumn | null;
   price_currency: string | null;
@@ -246,5 +240,22 @@ export interface RmDailyStatsTable {
   completed: number;
   booked_minutes: BigintColumn;
   /** `{ "EUR": 12345, ... }`: minor units per currency. */
-  revenue: unknown;
+  revenue: JSONColumnType<Record<string, number>>;
+  /** `{ "EUR": 3, ... }`: how many bookings `revenue` sums per currency; a currency leaves both at 0 (migration 0006). */
+  revenue_bookings: JSONColumnType<Record<string, number>>;
 }
+
+/**
+ * The primary key of each read-model table a projection folds (migration 0002): how the projections'
+ * one loader and writer find a row (src/projections/engine/row-store.ts).
+ */
+export const READ_MODEL_KEYS = {
+  rm_providers: ['id'],
+  rm_services: ['id'],
+  rm_schedule_overrides: ['id'],
+  rm_appointments: ['id'],
+  rm_busy_intervals: ['appointment_id'],
+  rm_analytics_providers: ['provider_id'],
+  rm_analytics_appointments: ['appointment_id'],
+  rm_daily_stats: ['provider_id', 'date', 'service_id'],
+} as const satisfies { readonly [T in keyof Database]?: ReadonlyArray<keyof Database[T] & string> };

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { providerStreamName } from '../events/provider-events';
-import { history } from './__tests__/provider-history';
-import { type Fixture, openFixture } from './__tests__/read-side-fixture';
+import { history } from './history-fixtures';
+import { type Fixture, openFixture } from './read-side-fixtures';
 import { type CliIo, runAuditExport, runAuditVerify, runProjectionsRebuild } from './cli';
 
 function captureIo(): CliIo & { stdout: string; stderr: string } {

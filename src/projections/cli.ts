@@ -55,8 +55,8 @@ function parseArgs(argv: readonly string[], options: readonly string[]): { value
 async function openReadSide(config: Config): Promise<{ readSide: ReadSide; close(): Promise<void> }> {
   const unlock = config.databaseUrl ? () => undefined : await lockDataDir(config.dataDir);
   try {
-    // A rebuild holds a connection for its lock, one reading ahead and one per projection it writes.
-    const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: 6 } : { dataDir: path.join(config.dataDir, 'pglite') });
+    // A rebuild holds a connection for its lock, one reading ahead and two per projection it writes.
+    const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: 8 } : { dataDir: path.join(config.dataDir, 'pglite') });
     const eventStore: EventStore = config.eventStoreUrl ? new EventStoreDbEventStore(config.eventStoreUrl) : new PostgresEventStore(database.pool);
     // Logs go to stderr: stdout carries the command's own output (an export may be piped).
     const logger = pino({ level: config.logLevel, base: { service: 'slotstream' } }, pino.destination(2));

@@ -11,7 +11,8 @@ import type { RecordedEvent } from '../events/event-store';
 import { PROVIDER_STREAM_PREFIX, upcastProviderEvent } from '../events/provider-events';
 import type { ActorRole, ProviderEvent } from '../domain/provider/events';
 import type { Money } from '../domain/provider/money';
-import type { ServiceDefinition } from '../domain/provider/service-definition';
+import { SERVICE_FIELDS, SERVICE_FIELD_NAMES, type ServiceDefinition } from '../domain/provider/service-definition';
+import { MAX_INSTANT_MS } from '../domain/instants';
 import { isValidLocalDate } from '../domain/schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type WeeklyHours } from '../domain/schedule/types';
 import type { Logger } from '../logger';
@@ -24,8 +25,6 @@ export interface ProjectedEvent {
   readonly event: ProviderEvent;
 }
 
-const INT32_MAX = 2_147_483_647;
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
 const optionalText = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -37,13 +36,13 @@ function int(v: unknown, min: number, max: number, fallback: number): number {
   return Math.min(max, Math.max(min, Math.round(v)));
 }
 
-/** An ISO instant as it can be stored (PostgreSQL accepts years up to 294276); null when unreadable. */
+/** An ISO instant a Date holds (so it can be formatted; PostgreSQL refuses those it cannot store); null when unreadable. */
 function instant(v: unknown): string | null {
   if (typeof v !== 'string') return null;
   // What the write side records is already `toISOString`'s own form: nothing to parse and rewrite.
   if (isCanonicalInstant(v)) return v;
   const ms = Date.parse(v);
-  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null;
+  return Number.isFinite(ms) && Math.abs(ms) < MAX_INSTANT_MS ? new Date(ms).toISOString() : null;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -96,22 +95,24 @@ function weeklyHours(v: unknown): WeeklyHours[] {
     .map((h) => ({ weekday: h.weekday, windows: windows(h.windows) }));
 }
 
+/**
+ * A service definition field by field, whatever fields it has (service-definition.ts): a value its own
+ * rule accepts is kept, anything else gets the field's default. Name and duration have none: text and
+ * a clamped number instead.
+ */
 function definition(d: Record<string, unknown>): ServiceDefinition {
-  const duration = int(d.durationMinutes, 0, 1_000_000, 0);
-  return {
-    name: text(d.name),
-    durationMinutes: duration,
-    bufferBeforeMinutes: int(d.bufferBeforeMinutes, 0, 1_000_000, 0),
-    bufferAfterMinutes: int(d.bufferAfterMinutes, 0, 1_000_000, 0),
-    slotIntervalMinutes: int(d.slotIntervalMinutes, 0, 1_000_000, duration),
-    minNoticeMinutes: int(d.minNoticeMinutes, 0, INT32_MAX, 0),
-    maxAdvanceDays: int(d.maxAdvanceDays, 0, 1_000_000, 90),
-    cancellationWindowHours: int(d.cancellationWindowHours, 0, 1_000_000, 24),
-    capacity: int(d.capacity, 1, 1_000_000, 1),
-    requiresConfirmation: bool(d.requiresConfirmation),
-    virtual: bool(d.virtual),
-    price: money(d.price),
-  };
+  const settled = { name: text(d.name), durationMinutes: int(d.durationMinutes, 0, 1_000_000, 0) };
+  const out: Record<string, unknown> = { ...settled };
+  for (const field of SERVICE_FIELD_NAMES) {
+    if (field in settled) continue;
+    const rule = SERVICE_FIELDS[field];
+    try {
+      out[field] = rule.valid(field, d[field]);
+    } catch {
+      out[field] = rule.fallback(settled);
+    }
+  }
+  return out as unknown as ServiceDefinition;
 }
 
 const ROLES: readonly ActorRole[] = ['CUSTOMER', 'PROVIDER', 'ADMIN', 'AUDITOR', 'SYSTEM'];

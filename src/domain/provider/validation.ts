@@ -11,6 +11,7 @@ import { validationError } from '../errors';
 import { requireStorableText } from '../storable-text';
 import { isValidLocalDate, isValidTimeZone, parseLocalTime } from '../schedule/local-time';
 import { WEEKDAYS, type LocalWindow, type Weekday, type WeeklyHours } from '../schedule/types';
+import { MAX_INSTANT_MS } from '../instants';
 
 export const LIMITS = {
   name: 200,
@@ -30,9 +31,6 @@ export const LIMITS = {
   capacity: { min: 1, max: 10_000 },
   amountMinor: { min: 0, max: 2 ** 31 - 1 },
 } as const;
-
-/** Largest |epoch ms| a JavaScript Date can hold; beyond it `toISOString` would throw a RangeError. */
-const MAX_INSTANT_MS = 8.64e15;
 
 /** Length in characters (code points), not UTF-16 units, so an emoji counts once. */
 const charLength = (value: string): number => {

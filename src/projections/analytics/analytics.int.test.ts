@@ -1,9 +1,8 @@
 import { DomainError } from '../../domain/errors';
 import type { ProviderEvent } from '../../domain/provider/events';
 import { testBackends } from '../../../test/support/test-database';
-import { history } from '../__tests__/provider-history';
-import { type Fixture, openFixture } from '../__tests__/read-side-fixture';
-import { expectReplayChangesNothing } from '../__tests__/replay';
+import { history } from '../history-fixtures';
+import { type Fixture, expectReplayChangesNothing, openFixture } from '../read-side-fixtures';
 
 /** Local time in Berlin in March 2027 before the DST switch (CET, UTC+1) as an instant. */
 const berlin = (date: string, time: string): number => Date.parse(`${date}T${time}:00+01:00`);

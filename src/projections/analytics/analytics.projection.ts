@@ -4,10 +4,10 @@
  * It keeps its own facts so it never depends on another projection's progress:
  * `rm_analytics_providers` (each provider's time zone) and `rm_analytics_appointments` (one row per
  * appointment: service, start, local date, minutes, status, late flag, price). `rm_daily_stats` is
- * the aggregate of those facts: after each batch the (provider, service, date) keys the batch touched
- * are recomputed from the facts with one DELETE and one INSERT ... SELECT. No counter is ever
- * incremented, so a re-applied event cannot double count, and a status change or a reschedule simply
- * moves the appointment between aggregates.
+ * the sum of those facts per (provider, service, local date): whenever a fact changes, its old
+ * contribution leaves its old day and its new one joins its new day (`withFacts`), so the days always
+ * equal the sum of the facts however the events are cut into batches, and folding an event again
+ * changes nothing (the fact is already what the event says: it leaves and joins the same day).
  *
  * Definitions (all by the appointment's *current* start date in the provider's *current* time zone;
  * when the zone changes, the provider's facts are re-dated):
@@ -17,233 +17,80 @@
  *   the day the cancellation happened;
  * - noShows, completed: of those, with that status;
  * - bookedMinutes: duration of those not cancelled (each seat of a class counts its own minutes);
- * - revenue: prices of those not cancelled, per currency (booked revenue; payments are not modelled).
- *
- * As in the schedule projection, the event-by-event code below is the reference; batches normally go
- * the set-based way (AnalyticsRebuilder.applyLive), which must leave exactly what this code leaves.
+ * - revenue: prices of those not cancelled, per currency (booked revenue; payments are not modelled);
+ *   a currency is listed while some such booking carries it (`revenue_bookings` counts them).
+ * A day without bookings has no row.
  */
-import { DateTime } from 'luxon';
-import type { SqlExecutor } from '../../db/sql';
-import type { ProjectedEvent } from '../events';
-import type { Projection } from '../engine/projection';
-import { type Write, writeTogether } from '../engine/set-sql';
-import { AnalyticsRebuilder } from './analytics.rebuild';
+import type { AppointmentStatus } from '../../domain/provider/events';
+import { type Projection, foldEach } from '../engine/projection';
+import { type Row, type RowKey, type Working, keyOf } from '../engine/rows';
+import { localDateOf } from './local-date';
 
 export const ANALYTICS_PROJECTION = 'analytics';
 
-/** The provider-local calendar date of an instant; UTC when the zone is unknown to the runtime. */
-export function localDateOf(instant: number, timeZone: string): string {
-  const local = DateTime.fromMillis(instant, { zone: timeZone });
-  return (local.isValid ? local : DateTime.fromMillis(instant, { zone: 'utc' })).toISODate() ?? '1970-01-01';
-}
+type Fact = Row<'rm_analytics_appointments'>;
+type Day = Row<'rm_daily_stats'>;
 
 export const minutesBetween = (start: string, end: string): number => Math.max(0, Math.round((Date.parse(end) - Date.parse(start)) / 60_000));
 
-/** Every aggregate but revenue, over the facts `a` of one (provider, service, date) key. */
-const DAILY_COUNTS = `count(*),
-  count(*) FILTER (WHERE a.status = 'CANCELLED'),
-  count(*) FILTER (WHERE a.status = 'CANCELLED' AND a.late),
-  count(*) FILTER (WHERE a.status = 'NO_SHOW'),
-  count(*) FILTER (WHERE a.status = 'COMPLETED'),
-  COALESCE(sum(a.minutes) FILTER (WHERE a.status <> 'CANCELLED'), 0)`;
+const STATUS_OF = {
+  AppointmentConfirmed: 'CONFIRMED',
+  AppointmentCompleted: 'COMPLETED',
+  AppointmentMarkedNoShow: 'NO_SHOW',
+  AppointmentCancelled: 'CANCELLED',
+} as const satisfies Record<string, AppointmentStatus>;
 
-/** The (provider, service, date) keys of a batch's aggregates, from its one JSON parameter. */
-const TOUCHED_KEYS = `json_to_recordset($?::json) AS k(provider_id text, service_id text, date date)`;
-
-/** What one batch touched (aggregates to recompute) and the zones it looked up. */
-export class AnalyticsBatch {
-  private readonly zones = new Map<string, string | null>();
-  private readonly touched = new Map<string, { providerId: string; serviceId: string; date: string }>();
-
-  constructor(private readonly tx: SqlExecutor) {}
-
-  touch(providerId: string, serviceId: string | null | undefined, date: string | null | undefined): void {
-    if (serviceId == null || date == null) return;
-    this.touched.set(JSON.stringify([providerId, serviceId, date]), { providerId, serviceId, date });
-  }
-
-  /** The provider's zone as this projection knows it; null = not registered. */
-  async zoneOf(providerId: string): Promise<string | null> {
-    if (this.zones.has(providerId)) return this.zones.get(providerId) ?? null;
-    const r = await this.tx.query<{ time_zone: string }>(`SELECT time_zone FROM rm_analytics_providers WHERE provider_id = $1`, [providerId]);
-    const zone = r.rows[0]?.time_zone ?? null;
-    this.zones.set(providerId, zone);
-    return zone;
-  }
-
-  setZone(providerId: string, zone: string): void {
-    this.zones.set(providerId, zone);
-  }
-
-  /** Recompute every touched aggregate from the facts. */
-  async finish(): Promise<void> {
-    await writeTogether(this.tx, [this.clearWrite()]);
-    await this.refill();
-  }
-
-  /** The touched aggregates deleted, as a write that may go with others (writeTogether); null when none. */
-  clearWrite(): Write | null {
-    if (this.touched.size === 0) return null;
-    return {
-      sql: `DELETE FROM rm_daily_stats s USING ${TOUCHED_KEYS}
-             WHERE s.provider_id = k.provider_id AND s.service_id = k.service_id AND s.date = k.date`,
-      value: this.keysJson(),
-    };
-  }
-
-  /** The touched aggregates computed from the facts, in a statement after `clearWrite`'s. */
-  async refill(): Promise<void> {
-    if (this.touched.size === 0) return;
-    await this.tx.query(
-      `INSERT INTO rm_daily_stats (provider_id, date, service_id, booked, cancelled, late_cancelled, no_shows, completed, booked_minutes, revenue)
-       SELECT a.provider_id, a.local_date, a.service_id,
-              ${DAILY_COUNTS},
-              COALESCE((SELECT jsonb_object_agg(r.currency, r.amount)
-                          FROM (SELECT b.price_currency AS currency, sum(b.price_amount_minor) AS amount
-                                  FROM rm_analytics_appointments b
-                                 WHERE b.provider_id = a.provider_id AND b.service_id = a.service_id AND b.local_date = a.local_date
-                                   AND b.status <> 'CANCELLED' AND b.price_currency IS NOT NULL
-                                 GROUP BY b.price_currency) r), '{}'::jsonb)
-         FROM rm_analytics_appointments a
-         JOIN ${TOUCHED_KEYS.replace('$?', '$1')}
-           ON a.provider_id = k.provider_id AND a.service_id = k.service_id AND a.local_date = k.date
-        GROUP BY a.provider_id, a.local_date, a.service_id`,
-      [this.keysJson()],
-    );
-  }
-
-  private keysJson(): string {
-    return JSON.stringify([...this.touched.values()].map((k) => ({ provider_id: k.providerId, service_id: k.serviceId, date: k.date })));
-  }
-}
-
-/**
- * Every aggregate recomputed from the facts at once (a rebuild's last step): the same definitions as
- * `AnalyticsBatch.finish` — which recomputes the keys a batch touched — over every key that has facts
- * (a key without facts has no row there either).
- */
-export async function recomputeAllDailyStats(tx: SqlExecutor): Promise<void> {
-  await tx.query(`DELETE FROM rm_daily_stats`);
-  await tx.query(
-    `WITH revenue AS (
-       SELECT r.provider_id, r.service_id, r.local_date, jsonb_object_agg(r.currency, r.amount) AS revenue
-         FROM (SELECT b.provider_id, b.service_id, b.local_date, b.price_currency AS currency, sum(b.price_amount_minor) AS amount
-                 FROM rm_analytics_appointments b
-                WHERE b.status <> 'CANCELLED' AND b.price_currency IS NOT NULL
-                GROUP BY b.provider_id, b.service_id, b.local_date, b.price_currency) r
-        GROUP BY r.provider_id, r.service_id, r.local_date)
-     INSERT INTO rm_daily_stats (provider_id, date, service_id, booked, cancelled, late_cancelled, no_shows, completed, booked_minutes, revenue)
-     SELECT a.provider_id, a.local_date, a.service_id,
-            ${DAILY_COUNTS},
-            COALESCE(r.revenue, '{}'::jsonb)
-       FROM rm_analytics_appointments a
-       LEFT JOIN revenue r ON r.provider_id = a.provider_id AND r.service_id = a.service_id AND r.local_date = a.local_date
-      GROUP BY a.provider_id, a.local_date, a.service_id, r.revenue`,
-  );
-}
-
-export function analyticsProjection(): Projection {
-  return {
-    name: ANALYTICS_PROJECTION,
-    tables: ['rm_analytics_providers', 'rm_analytics_appointments', 'rm_daily_stats'],
-    async applyBatch(tx, events, ctx) {
-      // Set-based first; event by event (the reference) once the database refused a row of the batch.
-      if (!ctx.careful) return new AnalyticsRebuilder().applyLive(tx, events);
-      const batch = new AnalyticsBatch(tx);
-      await ctx.forEachEvent(events, (e) => applyEvent(tx, e, batch));
-      await batch.finish();
-    },
-    rebuilder: () => new AnalyticsRebuilder(),
-  };
-}
-
-interface KeyRow {
-  readonly service_id: string;
-  readonly date: string;
-  readonly old_service_id: string | null;
-  readonly old_date: string | null;
-}
-
-/** One event, applied with its own statements (the rebuild path uses it for zone changes). */
-export async function applyEvent(tx: SqlExecutor, e: ProjectedEvent, batch: AnalyticsBatch): Promise<void> {
+export const foldAnalytics = foldEach((rows, e) => {
   const { event, providerId } = e;
+  const zone = rows.get('rm_analytics_providers', providerId)?.time_zone ?? null;
   switch (event.type) {
-    case 'ProviderRegistered': {
-      const r = await tx.query(
-        `INSERT INTO rm_analytics_providers (provider_id, time_zone) VALUES ($1, $2) ON CONFLICT (provider_id) DO NOTHING`,
-        [providerId, event.data.timeZone],
-      );
-      if (r.rowCount > 0) batch.setZone(providerId, event.data.timeZone);
+    case 'ProviderRegistered':
+      if (zone === null) rows.put('rm_analytics_providers', { provider_id: providerId, time_zone: event.data.timeZone });
       return;
-    }
     case 'ProviderProfileUpdated': {
-      const zone = event.data.timeZone;
-      const current = await batch.zoneOf(providerId);
-      if (current === null || current === zone) return;
-      await tx.query(`UPDATE rm_analytics_providers SET time_zone = $2 WHERE provider_id = $1`, [providerId, zone]);
-      batch.setZone(providerId, zone);
-      await redate(tx, providerId, zone, batch);
+      const next = event.data.timeZone;
+      if (zone === null || zone === next) return;
+      rows.put('rm_analytics_providers', { provider_id: providerId, time_zone: next });
+      // Every fact of the provider moves to its local date in the new zone, and so do the days.
+      for (const fact of rows.where('rm_analytics_appointments', 'provider_id', providerId)) {
+        const date = localDateOf(Date.parse(fact.start_at), next);
+        if (date !== fact.local_date) setFact(rows, fact, { ...fact, local_date: date });
+      }
       return;
     }
     case 'AppointmentBooked': {
       const d = event.data;
-      const zone = await batch.zoneOf(providerId);
-      if (zone === null) return; // as evolve: nothing before registration
-      const r = await tx.query<KeyRow>(
-        `WITH old AS (SELECT service_id, local_date FROM rm_analytics_appointments WHERE appointment_id = $1 AND provider_id = $2)
-         INSERT INTO rm_analytics_appointments AS a
-                (appointment_id, provider_id, service_id, start_at, local_date, minutes, status, late, price_amount_minor, price_currency)
-         VALUES ($1, $2, $3, $4, $5::date, $6, $7, false, $8, $9)
-         ON CONFLICT (appointment_id) DO UPDATE SET service_id = EXCLUDED.service_id, start_at = EXCLUDED.start_at,
-                local_date = EXCLUDED.local_date, minutes = EXCLUDED.minutes, status = EXCLUDED.status, late = false,
-                price_amount_minor = EXCLUDED.price_amount_minor, price_currency = EXCLUDED.price_currency
-          WHERE a.provider_id = EXCLUDED.provider_id
-         RETURNING a.service_id, to_char(a.local_date, 'YYYY-MM-DD') AS date,
-                   (SELECT service_id FROM old) AS old_service_id, (SELECT to_char(local_date, 'YYYY-MM-DD') FROM old) AS old_date`,
-        [
-          d.appointmentId,
-          providerId,
-          d.serviceId,
-          d.start,
-          localDateOf(Date.parse(d.start), zone),
-          minutesBetween(d.start, d.end),
-          d.status,
-          d.price?.amountMinor ?? null,
-          d.price?.currency ?? null,
-        ],
-      );
-      touchRows(batch, providerId, r.rows);
+      const before = rows.get('rm_analytics_appointments', d.appointmentId);
+      if (zone === null || (before !== null && before.provider_id !== providerId)) return; // as evolve: nothing before registration
+      setFact(rows, before, {
+        appointment_id: d.appointmentId,
+        provider_id: providerId,
+        service_id: d.serviceId,
+        start_at: d.start,
+        local_date: localDateOf(Date.parse(d.start), zone),
+        minutes: minutesBetween(d.start, d.end),
+        status: d.status,
+        late: false,
+        price_amount_minor: d.price?.amountMinor ?? null,
+        price_currency: d.price?.currency ?? null,
+      });
       return;
     }
     case 'AppointmentConfirmed':
     case 'AppointmentCompleted':
     case 'AppointmentMarkedNoShow':
     case 'AppointmentCancelled': {
-      const status = { AppointmentConfirmed: 'CONFIRMED', AppointmentCompleted: 'COMPLETED', AppointmentMarkedNoShow: 'NO_SHOW', AppointmentCancelled: 'CANCELLED' }[event.type];
-      const late = event.type === 'AppointmentCancelled' ? event.data.late : null;
-      const r = await tx.query<KeyRow>(
-        `UPDATE rm_analytics_appointments SET status = $3, late = COALESCE($4, late)
-          WHERE appointment_id = $1 AND provider_id = $2
-          RETURNING service_id, to_char(local_date, 'YYYY-MM-DD') AS date, NULL AS old_service_id, NULL AS old_date`,
-        [event.data.appointmentId, providerId, status, late],
-      );
-      touchRows(batch, providerId, r.rows);
+      const before = rows.get('rm_analytics_appointments', event.data.appointmentId);
+      if (before === null || before.provider_id !== providerId) return;
+      const late = event.type === 'AppointmentCancelled' ? event.data.late : before.late;
+      setFact(rows, before, { ...before, status: STATUS_OF[event.type], late });
       return;
     }
     case 'AppointmentRescheduled': {
       const d = event.data;
-      const zone = await batch.zoneOf(providerId);
-      if (zone === null) return;
-      const r = await tx.query<KeyRow>(
-        `WITH old AS (SELECT appointment_id, service_id, local_date FROM rm_analytics_appointments
-                       WHERE appointment_id = $1 AND provider_id = $2 FOR UPDATE)
-         UPDATE rm_analytics_appointments a SET start_at = $3, local_date = $4::date, minutes = $5
-           FROM old WHERE a.appointment_id = old.appointment_id
-         RETURNING a.service_id, to_char(a.local_date, 'YYYY-MM-DD') AS date,
-                   old.service_id AS old_service_id, to_char(old.local_date, 'YYYY-MM-DD') AS old_date`,
-        [d.appointmentId, providerId, d.start, localDateOf(Date.parse(d.start), zone), minutesBetween(d.start, d.end)],
-      );
-      touchRows(batch, providerId, r.rows);
+      const before = rows.get('rm_analytics_appointments', d.appointmentId);
+      if (zone === null || before === null || before.provider_id !== providerId) return;
+      setFact(rows, before, { ...before, start_at: d.start, local_date: localDateOf(Date.parse(d.start), zone), minutes: minutesBetween(d.start, d.end) });
       return;
     }
     case 'ServiceOffered':
@@ -259,34 +106,82 @@ export async function applyEvent(tx: SqlExecutor, e: ProjectedEvent, batch: Anal
       return _exhaustive;
     }
   }
+});
+
+/** A fact changes: its old contribution leaves its old day, its new one joins its new day. */
+function setFact(rows: Working, before: Fact | null, after: Fact): void {
+  rows.put('rm_analytics_appointments', after);
+  const into = dayKeyOf(after);
+  if (before === null) return setDay(rows, into, null, after);
+  const out = dayKeyOf(before);
+  if (out === into) return setDay(rows, into, before, after);
+  setDay(rows, out, before, null);
+  setDay(rows, into, null, after);
 }
 
-function touchRows(batch: AnalyticsBatch, providerId: string, rows: readonly KeyRow[]): void {
-  for (const row of rows) {
-    batch.touch(providerId, row.service_id, row.date);
-    batch.touch(providerId, row.old_service_id, row.old_date);
-  }
+const dayKeyOf = (fact: Fact): RowKey => keyOf('rm_daily_stats', { provider_id: fact.provider_id, date: fact.local_date, service_id: fact.service_id });
+
+function setDay(rows: Working, key: RowKey, out: Fact | null, into: Fact | null): void {
+  const fact = (into ?? out) as Fact;
+  const day = withFacts(rows.get('rm_daily_stats', key) ?? emptyDay(fact), out, into);
+  if (day.booked === 0) rows.remove('rm_daily_stats', key);
+  else rows.put('rm_daily_stats', day);
 }
 
-/** The provider moved to another zone: every fact's local date follows, and so do the aggregates. */
-export async function redate(tx: SqlExecutor, providerId: string, zone: string, batch: AnalyticsBatch): Promise<void> {
-  const r = await tx.query<{ appointment_id: string; service_id: string; start_at: Date; date: string }>(
-    `SELECT appointment_id, service_id, start_at, to_char(local_date, 'YYYY-MM-DD') AS date
-       FROM rm_analytics_appointments WHERE provider_id = $1`,
-    [providerId],
-  );
-  const moved = r.rows
-    .map((row) => ({ ...row, next: localDateOf(row.start_at.getTime(), zone) }))
-    .filter((row) => row.next !== row.date);
-  if (moved.length === 0) return;
-  await tx.query(
-    `UPDATE rm_analytics_appointments a SET local_date = v.local_date
-       FROM unnest($1::text[], $2::date[]) AS v(appointment_id, local_date)
-      WHERE a.appointment_id = v.appointment_id`,
-    [moved.map((m) => m.appointment_id), moved.map((m) => m.next)],
-  );
-  for (const m of moved) {
-    batch.touch(providerId, m.service_id, m.date);
-    batch.touch(providerId, m.service_id, m.next);
-  }
+const emptyDay = (fact: Fact): Day => ({
+  provider_id: fact.provider_id,
+  date: fact.local_date,
+  service_id: fact.service_id,
+  booked: 0,
+  cancelled: 0,
+  late_cancelled: 0,
+  no_shows: 0,
+  completed: 0,
+  booked_minutes: 0,
+  revenue: {},
+  revenue_bookings: {},
+});
+
+/** A day's statistics with the fact `out` taken out and the fact `into` added: the definitions above, once. */
+export function withFacts(day: Day, out: Fact | null, into: Fact | null): Day {
+  const next = {
+    ...day,
+    booked_minutes: Number(day.booked_minutes),
+    revenue: day.revenue,
+    revenue_bookings: day.revenue_bookings,
+  };
+  const count = (fact: Fact, sign: 1 | -1): void => {
+    const cancelled = fact.status === 'CANCELLED';
+    next.booked += sign;
+    if (cancelled) next.cancelled += sign;
+    if (cancelled && fact.late) next.late_cancelled += sign;
+    if (fact.status === 'NO_SHOW') next.no_shows += sign;
+    if (fact.status === 'COMPLETED') next.completed += sign;
+    const currency = fact.price_currency;
+    if (cancelled) return;
+    next.booked_minutes += sign * fact.minutes;
+    if (currency === null) return;
+    // Copied before the first change: rows are never changed in place.
+    if (next.revenue === day.revenue) next.revenue = { ...day.revenue };
+    if (next.revenue_bookings === day.revenue_bookings) next.revenue_bookings = { ...day.revenue_bookings };
+    const bookings = (next.revenue_bookings[currency] ?? 0) + sign;
+    if (bookings === 0) {
+      delete next.revenue[currency];
+      delete next.revenue_bookings[currency];
+      return;
+    }
+    next.revenue[currency] = (next.revenue[currency] ?? 0) + sign * Number(fact.price_amount_minor ?? 0);
+    next.revenue_bookings[currency] = bookings;
+  };
+  if (out !== null) count(out, -1);
+  if (into !== null) count(into, 1);
+  return next;
+}
+
+export function analyticsProjection(): Projection {
+  return {
+    name: ANALYTICS_PROJECTION,
+    tables: ['rm_analytics_providers', 'rm_analytics_appointments', 'rm_daily_stats'],
+    fold: foldAnalytics,
+  };
 }

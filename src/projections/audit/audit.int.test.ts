@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors';
 import type { ProviderCommand } from '../../domain/provider';
 import { providerStreamName } from '../../events/provider-events';
-import { type Fixture, openFixture } from '../__tests__/read-side-fixture';
+import { type Fixture, openFixture } from '../read-side-fixtures';
 
 const NOW = Date.parse('2027-03-01T08:00:00Z'); // Monday
 const SLOT = Date.parse('2027-03-02T10:00:00Z');

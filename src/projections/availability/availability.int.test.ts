@@ -2,9 +2,9 @@ import { DomainError } from '../../domain/errors';
 import { liveAppointments, scheduleOf, serviceRulesOf } from '../../domain/provider';
 import { listSlots } from '../../domain/schedule/slot-engine';
 import { testBackends } from '../../../test/support/test-database';
-import { HOUR, MINUTE, NOW, TUE_10, history } from '../__tests__/provider-history';
-import { randomHistory } from '../__tests__/random-history';
-import { type Fixture, countingPool, openFixture } from '../__tests__/read-side-fixture';
+import { HOUR, MINUTE, NOW, TUE_10, history } from '../history-fixtures';
+import { randomHistory } from '../random-history-fixtures';
+import { type Fixture, countingPool, openFixture } from '../read-side-fixtures';
 
 const DAY = 24 * HOUR;
 

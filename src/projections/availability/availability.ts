@@ -19,15 +19,13 @@ import { DomainError, validationError } from '../../domain/errors';
 import { listSlots } from '../../domain/schedule/slot-engine';
 import type { BusyAppointment, ProviderSchedule, ServiceRules } from '../../domain/schedule/types';
 import type { Database } from '../../db/schema';
+import { serviceRulesOf } from '../../domain/provider/service-definition';
+import { STORABLE_INSTANTS } from '../../domain/instants';
 import { readProviderSchedule } from '../schedule/schedule-reads';
+import { AVAILABILITY_REACH_MS } from './reach';
 
 export const MAX_WINDOW_DAYS = 62;
 const DAY_MS = 86_400_000;
-/**
- * How far an appointment's occupied range can reach into a window from outside it: the longest
- * duration plus the longest buffer a service may have (1440 + 1440 minutes, the decider's limits).
- */
-const REACH_MS = 2 * DAY_MS;
 /** A miss loads this much beyond the asked window too: the next page of a booking calendar then hits. */
 const PREFETCH_MS = 14 * DAY_MS;
 
@@ -69,17 +67,15 @@ interface ProviderEntry {
 /** null = no such provider (cached too: its registration drops the entry like any other change). */
 type Entry = ProviderEntry | null;
 
-/** Storable instants: year 1 to JavaScript's last date (PostgreSQL holds both). */
-const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
-const LAST_MS = 8.64e15;
+const { min: FIRST_MS, max: LAST_MS } = STORABLE_INSTANTS;
 
 /**
  * The busy intervals a query needs: those that can touch a slot in the window. Slots before `now` are
  * never offered, so nothing that ends long before it matters either.
  */
 function neededSpan(from: number, to: number, now: number): Span {
-  const start = Math.max(FIRST_MS, Math.max(from, now) - REACH_MS);
-  return { from: start, to: Math.max(start, Math.min(LAST_MS, to + REACH_MS)) };
+  const start = Math.max(FIRST_MS, Math.max(from, now) - AVAILABILITY_REACH_MS);
+  return { from: start, to: Math.max(start, Math.min(LAST_MS, to + AVAILABILITY_REACH_MS)) };
 }
 
 const covers = (outer: Span, inner: Span): boolean => outer.from <= inner.from && outer.to >= inner.to;
@@ -210,22 +206,7 @@ export class AvailabilityService {
           span,
           schedule,
           services: new Map(
-            services.map((s): [string, CachedService] => [
-              s.id,
-              {
-                active: s.active,
-                rules: {
-                  id: s.id,
-                  durationMinutes: s.duration_minutes,
-                  bufferBeforeMinutes: s.buffer_before_minutes,
-                  bufferAfterMinutes: s.buffer_after_minutes,
-                  slotIntervalMinutes: s.slot_interval_minutes,
-                  minNoticeMinutes: s.min_notice_minutes,
-                  maxAdvanceDays: s.max_advance_days,
-                  capacity: s.capacity,
-                },
-              },
-            ]),
+            services.map((s): [string, CachedService] => [s.id, { active: s.active, rules: serviceRulesOf(s.id, s.definition) }]),
           ),
           busy: busy.map(
             (b): BusyAppointment => ({

@@ -2,8 +2,8 @@ import { createKysely } from '../../db/database';
 import { PgSqlPool } from '../../db/pg-pool';
 import { PostgresEventStore } from '../../events/postgres/postgres-event-store';
 import { createMetrics } from '../../metrics';
-import { DAY, HOUR, MINUTE, NOW, TUE_10, history } from '../__tests__/provider-history';
-import { type Fixture, QUICK, appendChained, nextChange, openFixture } from '../__tests__/read-side-fixture';
+import { DAY, HOUR, MINUTE, NOW, TUE_10, history } from '../history-fixtures';
+import { type Fixture, QUICK, appendChained, nextChange, openFixture } from '../read-side-fixtures';
 import { createReadSide, type ReadSide } from '../read-side';
 import type { ReadModelChange } from './change';
 

@@ -1,3 +1,5 @@
+import { AVAILABILITY_REACH_MS } from '../availability/reach';
+
 /**
  * What the read side tells the rest of the system after a projection commits: which provider's free
  * slots may have changed, which appointment changed, and when a rebuild replaced a read model.
@@ -34,8 +36,6 @@ export interface ResetChange {
   readonly projection: string;
 }
 
-/** Two days: the longest duration plus the longest buffer the decider's validation allows (1440 + 1440 min). */
-const MAX_REACH_MS = 2 * 24 * 60 * 60_000;
 
 /**
  * Whether an availability change can alter the slots a subscriber watches: slot starts in
@@ -46,7 +46,7 @@ const MAX_REACH_MS = 2 * 24 * 60 * 60_000;
 export function availabilityChangeAffects(
   change: ReadModelChange,
   watched: { readonly providerId: string; readonly from: Date; readonly to: Date },
-  reachMs = MAX_REACH_MS,
+  reachMs = AVAILABILITY_REACH_MS,
 ): boolean {
   if (change.kind === 'reset') return true;
   if (change.kind !== 'availability' || change.providerId !== watched.providerId) return false;

@@ -15,7 +15,8 @@ import type { Logger } from '../../logger';
 import type { ReadModelChange } from '../changes/change';
 import { type ProjectedEvent, decodeForProjection } from '../events';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
-import { BatchContext, type Breach, type Projection, type ProjectionRebuilder, isDataRefusal } from './projection';
+import { BatchContext, type Breach, type Projection } from './projection';
+import { foldFrom, isDataRefusal, writeRows } from './row-store';
 
 export interface BatchHooks {
   /**
@@ -55,8 +56,50 @@ export function decodeAll(events: readonly RecordedEvent[], logger: Logger): Pro
 }
 
 /**
- * Fast first (no savepoints); when the database refuses a row for its data (an invariant guard, a
- * value out of range) the whole batch is re-run carefully, isolating and recording the refused rows.
+ * Fold `events` into the projection's tables through `ctx.tx`: how live batches and the careful path
+ * apply events (a rebuild's shadow copy runs the same fold and writer with its rows held in memory,
+ * shadow-copy.ts, and applies pages this way after the guards refused one of its flushes). Fast: the
+ * batch's rows loaded, folded and written in a few statements; a row the database refuses throws. Careful: event by event, each event's writes
+ * in a savepoint — an event whose rows the database refuses is skipped and recorded as
+ * `event_refused`, a guarded row it refuses (overlap, seats) is left out and recorded as what it is.
+ */
+export async function applyEvents(projection: Projection, events: readonly ProjectedEvent[], ctx: BatchContext): Promise<void> {
+  const { tx } = ctx;
+  const guarded = projection.guarded;
+  if (!ctx.careful) {
+    const folded = await foldFrom(tx, (rows) => projection.fold(rows, events));
+    await writeRows(tx, folded.rows, guarded === undefined ? null : { table: guarded.table });
+    ctx.changes.merge(folded.changes);
+    return;
+  }
+  for (const event of events) {
+    await tx.query('SAVEPOINT careful_event');
+    try {
+      const folded = await foldFrom(tx, (rows) => projection.fold(rows, [event]));
+      await writeRows(
+        tx,
+        folded.rows,
+        guarded === undefined ? null : { table: guarded.table, refused: async (row, err) => ctx.breach(event, await guarded.describe(tx, row, err)) },
+      );
+      await tx.query('RELEASE SAVEPOINT careful_event');
+      ctx.changes.merge(folded.changes);
+    } catch (err) {
+      if (!isDataRefusal(err)) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT careful_event');
+      await tx.query('RELEASE SAVEPOINT careful_event');
+      await ctx.breach(event, {
+        subject: event.recorded.id,
+        kind: 'event_refused',
+        providerId: event.providerId,
+        detail: `the database refused this event's rows: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+}
+
+/**
+ * Fast first; when the database refuses a row for its data (an invariant guard, a value out of range)
+ * the whole batch is re-run carefully, isolating and recording the refused rows.
  */
 export async function fastThenCareful<T>(logger: Logger, projection: string, run: (careful: boolean) => Promise<T>): Promise<T> {
   try {
@@ -87,7 +130,7 @@ export function applyCheckpointedBatch(
       const position = max(checkpoint.position, last);
       if (fresh.length === 0) return { kind: 'applied', position, applied: 0, changes: [], providers: [], breaches: [] };
       const ctx = new BatchContext(projection.name, tx, logger, careful);
-      await projection.applyBatch(tx, decodeAll(fresh, logger), ctx);
+      await applyEvents(projection, decodeAll(fresh, logger), ctx);
       await hooks?.beforeCommit?.({ projection: projection.name, tx, events: fresh });
       await saveCheckpoint(tx, projection.name, position);
       return { kind: 'applied', position, applied: fresh.length, changes: ctx.changes.drain(), providers: ctx.changes.providers(), breaches: ctx.breaches };
@@ -97,58 +140,23 @@ export function applyCheckpointedBatch(
 
 /**
  * Apply `events` (decoded) to a rebuild's shadow copy (no checkpoint: the rebuild tracks its own
- * position). `SET LOCAL search_path` points the projection's unqualified table names at the copy;
- * everything else (the shared breach log, functions) still resolves in the live schema. With a
- * `rebuilder` the batch is folded by it first; when the database refuses a row (or the rebuilder
- * foresees that it would) the rebuilder's rows are flushed and the batch is re-applied event by event,
- * carefully, by the projection itself.
+ * position), fast first and carefully after a refusal, as a live batch. `SET LOCAL search_path`
+ * points the projection's unqualified table names at the copy; everything else (the shared breach
+ * log, functions) still resolves in the live schema.
  */
-export async function applyShadowBatch(
+export function applyShadowBatch(
   pool: SqlPool,
   projection: Projection,
   events: readonly ProjectedEvent[],
   schemas: { readonly shadow: string; readonly live: string },
   logger: Logger,
-  rebuilder: ProjectionRebuilder | null = null,
 ): Promise<{ readonly breaches: BatchContext['breaches']; readonly careful: boolean }> {
-  const run = (careful: boolean) =>
+  return fastThenCareful(logger, projection.name, (careful) =>
     inTransaction(pool, async (tx) => {
       await tx.query(`SET LOCAL search_path TO ${quoteIdent(schemas.shadow)}, ${quoteIdent(schemas.live)}`);
       const ctx = new BatchContext(projection.name, tx, logger, careful);
-      if (rebuilder !== null && !careful) await rebuilder.applyBatch(tx, events, ctx);
-      else await projection.applyBatch(tx, events, ctx);
-      return ctx.breaches;
-    });
-  if (rebuilder === null) {
-    try {
-      return { breaches: await run(false), careful: false };
-    } catch (err) {
-      if (!isDataRefusal(err)) throw err;
-      logger.warn({ projection: projection.name, code: sqlErrorCode(err), err }, 'the database refused a row of this rebuild batch; re-applying it event by event');
-      return { breaches: await run(true), careful: true };
-    }
-  }
-  try {
-    const breaches = await run(false);
-    rebuilder.commit();
-    return { breaches, careful: false };
-  } catch (err) {
-    rebuilder.rollback();
-    if (!isDataRefusal(err)) throw err;
-    logger.warn({ projection: projection.name, code: sqlErrorCode(err), err }, 'the database would refuse a row of this rebuild batch; re-applying it event by event');
-    // The careful path reads the copy: first write what the rebuilder still holds from earlier pages.
-    await flushRebuilder(pool, rebuilder, schemas);
-    rebuilder.reset();
-    return { breaches: await run(true), careful: true };
-  }
-}
-
-/** Everything a rebuilder still holds in memory, written to its shadow copy. */
-export function flushRebuilder(pool: SqlPool, rebuilder: ProjectionRebuilder, schemas: { readonly shadow: string; readonly live: string }): Promise<void> {
-  return rebuilder.flush((work) =>
-    inTransaction(pool, async (tx) => {
-      await tx.query(`SET LOCAL search_path TO ${quoteIdent(schemas.shadow)}, ${quoteIdent(schemas.live)}`);
-      await work(tx);
+      await applyEvents(projection, events, ctx);
+      return { breaches: ctx.breaches, careful };
     }),
   );
 }

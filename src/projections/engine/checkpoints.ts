@@ -1,6 +1,10 @@
 /** The `projection_checkpoints` table: where each projection is in `$all`. */
+import type { Selectable } from 'kysely';
+import type { ProjectionCheckpointsTable } from '../../db/schema';
 import type { SqlExecutor } from '../../db/sql';
 import { type Position, START, parsePosition, positionToString } from '../../events/event-store';
+
+type Checkpoint = Pick<Selectable<ProjectionCheckpointsTable>, 'name' | 'position'>;
 
 /** A stored text that does not parse is treated as START: the projection replays rather than skips. */
 const parse = (text: string | undefined): Position => (text === undefined ? START : (parsePosition(text) ?? START));
@@ -13,12 +17,12 @@ export async function ensureCheckpoint(db: SqlExecutor, name: string): Promise<v
 }
 
 export async function readCheckpoint(db: SqlExecutor, name: string): Promise<Position> {
-  const r = await db.query<{ position: string }>(`SELECT position FROM projection_checkpoints WHERE name = $1`, [name]);
+  const r = await db.query<Pick<Checkpoint, 'position'>>(`SELECT position FROM projection_checkpoints WHERE name = $1`, [name]);
   return parse(r.rows[0]?.position);
 }
 
 export async function readCheckpoints(db: SqlExecutor, names: readonly string[]): Promise<Map<string, Position>> {
-  const r = await db.query<{ name: string; position: string }>(
+  const r = await db.query<Checkpoint>(
     `SELECT name, position FROM projection_checkpoints WHERE name = ANY ($1::text[])`,
     [names],
   );
@@ -36,7 +40,7 @@ export async function lockCheckpoint(
   leasePid: number | null = null,
 ): Promise<{ position: Position; leased: boolean }> {
   const select = () =>
-    tx.query<{ position: string; leased: boolean }>(
+    tx.query<Pick<Checkpoint, 'position'> & { leased: boolean }>(
       `SELECT position,
               ($2::int IS NULL OR EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $2::int)) AS leased
          FROM projection_checkpoints WHERE name = $1 FOR UPDATE`,

@@ -3,8 +3,8 @@ import { PgSqlPool } from '../../db/pg-pool';
 import { type Position, positionToString } from '../../events/event-store';
 import { PostgresEventStore } from '../../events/postgres/postgres-event-store';
 import { createMetrics, type Metrics } from '../../metrics';
-import { HOUR, TUE_10, history } from '../__tests__/provider-history';
-import { BatchGate, type Fixture, QUICK, openFixture } from '../__tests__/read-side-fixture';
+import { HOUR, TUE_10, history } from '../history-fixtures';
+import { BatchGate, type Fixture, QUICK, openFixture } from '../read-side-fixtures';
 import { createReadSide, type ReadSide } from '../read-side';
 import { readCheckpoint } from './checkpoints';
 
@@ -150,6 +150,8 @@ describe('projection engine on PostgreSQL', () => {
       expect(await second.waitForPosition(last, 15_000)).toBe(true);
       expect(await f.readSide.waitForPosition(last, 15_000)).toBe(true);
       expect(second.engine.leadsAll).toBe(true);
+      // The old leader learns at its next batch, which may come after the new leader's batch arrived here.
+      await Promise.all(f.readSide.engine.runners.map((r) => r.whenStandingBy()));
       expect(f.readSide.engine.runners.some((r) => r.leading)).toBe(false);
 
       // Every event applied exactly once, by one worker or the other.

@@ -53,6 +53,7 @@ export class ProjectionRunner {
   private failures = 0;
   private lastApplied: { position: Position; created: Date } | null = null;
   private leadWaiters: Array<() => void> = [];
+  private standbyWaiters: Array<() => void> = [];
 
   constructor(
     private readonly pool: SqlPool,
@@ -83,6 +84,12 @@ export class ProjectionRunner {
     return new Promise((resolve) => this.leadWaiters.push(resolve));
   }
 
+  /** Resolves once this worker does not hold the lease (at once when it does not). */
+  whenStandingBy(): Promise<void> {
+    if (this.lease === null) return Promise.resolve();
+    return new Promise((resolve) => this.standbyWaiters.push(resolve));
+  }
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -104,6 +111,7 @@ export class ProjectionRunner {
         await this.lead(lease, signal);
       } finally {
         this.lease = null;
+        for (const resolve of this.standbyWaiters.splice(0)) resolve();
         await lease.release();
       }
       if (!signal.aborted) this.logger.warn({ projection: this.name }, 'projection lease lost; standing by');

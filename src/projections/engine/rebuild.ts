@@ -3,14 +3,13 @@
  *
  * 1. Copy the structure of each table the projections own into a shadow schema per projection
  *    (`CREATE TABLE shadow.t (LIKE live.t INCLUDING ALL)` plus the projection's triggers).
- * 2. Fold all of `$all` into the copies with the projections' own code (`SET LOCAL search_path`
- *    points their unqualified table names at the shadow schema). One pass for all projections being
- *    rebuilt: each page of `$all` is read once (the next page is read while this one is applied),
- *    decoded once, and applied to every projection's copy, each in its own transaction, side by side.
- *    A projection with a `rebuilder` folds each page in memory and writes it with a few set-based
- *    statements, holding the rows that may still change (live appointments) until they are final or
- *    the rebuild flushes them before the swap; a page the database would refuse a row of is re-applied
- *    event by event, carefully, recording its breaches (apply-batch.ts, ProjectionRebuilder).
+ * 2. Fold all of `$all` into the copies with the projections' own folds and the one writer, in big
+ *    pages, with `SET LOCAL search_path` pointing the unqualified table names at the shadow schema;
+ *    the rows stay in memory between pages and are written in big flushes (shadow-copy.ts), and when
+ *    the guards refuse a flush its pages are applied again as live batches are (fast, then carefully,
+ *    recording the breaches). One pass for all projections being rebuilt: each page of `$all` is read
+ *    once (the next page is read while this one is folded), decoded once, and folded into every
+ *    projection's copy, side by side.
  * 3. Swap in one transaction: lock the checkpoint rows (which waits for a running batch of a live
  *    worker and keeps the next one out), check every shadow copy is at least as far as its live one
  *    (otherwise catch up further and try again), drop the live tables, move the copies into the live
@@ -26,11 +25,12 @@ import type { Logger } from '../../logger';
 import { quoteIdent } from '../../db/pg-pool';
 import { type SqlConnection, type SqlPool, inTransaction } from '../../db/sql';
 import { type EventStore, type Position, type RecordedEvent, START, comparePositions, positionToString } from '../../events/event-store';
-import { applyShadowBatch, decodeAll, flushRebuilder } from './apply-batch';
+import { decodeAll } from './apply-batch';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
 import type { ProjectedEvent } from '../events';
-import type { Projection, ProjectionRebuilder } from './projection';
+import type { Projection } from './projection';
 import { PROVIDER_FILTER } from './projection-runner';
+import { ShadowCopy, type ShadowLimits } from './shadow-copy';
 
 export interface RebuildReport {
   readonly projection: string;
@@ -56,39 +56,23 @@ const SWAP_ATTEMPTS = 20;
 /** Events read from `$all` per page during a rebuild (and folded per rebuild batch). */
 export const REBUILD_PAGE_SIZE = 5000;
 
-interface Copy {
-  readonly projection: Projection;
-  readonly shadow: string;
-  readonly rebuilder: ProjectionRebuilder | null;
-  carefulPages: number;
-}
-
 const shadowSchemaOf = (projection: Projection): string => `rm_rebuild_${projection.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
-
-/** Rebuild one projection: see `rebuildProjections`. */
-export async function rebuildProjection(
-  deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger },
-  projection: Projection,
-  options: { readonly batchSize?: number } = {},
-): Promise<RebuildReport> {
-  const [report] = await rebuildProjections(deps, [projection], options);
-  return report as RebuildReport;
-}
 
 /** Rebuild `projections` together in one pass over `$all` and swap them in together. */
 export async function rebuildProjections(
   deps: { readonly pool: SqlPool; readonly eventStore: EventStore; readonly logger: Logger },
   projections: readonly Projection[],
-  options: { readonly batchSize?: number } = {},
+  options: { readonly batchSize?: number; readonly memory?: ShadowLimits } = {},
 ): Promise<RebuildReport[]> {
   const { pool, eventStore, logger } = deps;
   const pageSize = options.batchSize ?? REBUILD_PAGE_SIZE;
   const started = Date.now();
   const release = await lockRebuilds(pool, projections.map((p) => p.name));
-  const copies: Copy[] = projections.map((projection) => ({ projection, shadow: shadowSchemaOf(projection), rebuilder: projection.rebuilder?.() ?? null, carefulPages: 0 }));
+  const shadows = projections.map(shadowSchemaOf);
   try {
     const live = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
-    for (const { projection, shadow } of copies) {
+    const copies = projections.map((projection, i) => new ShadowCopy(projection, { shadow: shadows[i] as string, live }, { pool, eventStore, logger, pageSize }, options.memory));
+    for (const { projection, schemas: { shadow } } of copies) {
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`);
       await pool.query(
         [
@@ -115,12 +99,7 @@ export async function rebuildProjections(
         if (page.length === 0) return;
         const last = (page[page.length - 1] as RecordedEvent).position;
         next = page.length < pageSize ? null : read(last);
-        await Promise.all(
-          copies.map(async (c) => {
-            const { careful } = await applyShadowBatch(pool, c.projection, decoded, { shadow: c.shadow, live }, logger, c.rebuilder);
-            if (careful) c.carefulPages++;
-          }),
-        );
+        await Promise.all(copies.map((c) => c.fold(decoded, last)));
         position = last;
         events += page.length;
       }
@@ -128,14 +107,13 @@ export async function rebuildProjections(
 
     for (let attempt = 1; ; attempt++) {
       await catchUp();
-      // Rows the rebuilders still hold go into the copies before they are swapped in.
-      await Promise.all(copies.map((c) => (c.rebuilder === null ? undefined : flushRebuilder(pool, c.rebuilder, { shadow: c.shadow, live }))));
+      await Promise.all(copies.map((c) => c.flush()));
       const swapped = await inTransaction(pool, async (tx) => {
         for (const { projection } of copies) {
           const current = await lockCheckpoint(tx, projection.name);
           if (comparePositions(current.position, position) > 0) return false;
         }
-        for (const { projection, shadow } of copies) {
+        for (const { projection, schemas: { shadow } } of copies) {
           for (const t of projection.tables) {
             await tx.query(`DROP TABLE ${quoteIdent(live)}.${quoteIdent(t)}`);
             await tx.query(`ALTER TABLE ${quoteIdent(shadow)}.${quoteIdent(t)} SET SCHEMA ${quoteIdent(live)}`);
@@ -154,7 +132,7 @@ export async function rebuildProjections(
     for (const report of reports) logger.info({ ...report, position: positionToString(position) }, 'rebuild swapped in');
     return reports;
   } catch (err) {
-    for (const { shadow } of copies) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`).catch(() => undefined);
+    for (const shadow of shadows) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadow)} CASCADE`).catch(() => undefined);
     throw err;
   } finally {
     await release();

@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain/errors';
-import { HOUR, TUE_10, history } from '../__tests__/provider-history';
-import { type Fixture, openFixture } from '../__tests__/read-side-fixture';
+import { HOUR, TUE_10, history } from '../history-fixtures';
+import { type Fixture, openFixture } from '../read-side-fixtures';
 import type { Connection } from './views';
 
 const errorOf = async (p: Promise<unknown>): Promise<[string, unknown]> => {

@@ -8,7 +8,7 @@ import { validationError } from '../../domain/errors';
 import { isValidLocalDate } from '../../domain/schedule/local-time';
 import type { AppointmentStatus } from '../../domain/provider/events';
 import type { Database } from '../../db/schema';
-import type { LocalWindow, WeeklyHours } from '../../domain/schedule/types';
+import type { WeeklyHours } from '../../domain/schedule/types';
 import { type ProviderAnalyticsView, providerAnalytics } from '../analytics/analytics.query';
 import { decodeCursor, encodeCursor, pageSize } from './cursor';
 import {
@@ -132,7 +132,7 @@ export class ReadQueries {
   /** Weekly hours as set (empty for an unknown provider). */
   async weeklyHours(providerId: string): Promise<WeeklyHours[]> {
     const row = await this.db.selectFrom('rm_providers').select('weekly_hours').where('id', '=', providerId).executeTakeFirst();
-    return Array.isArray(row?.weekly_hours) ? (row.weekly_hours as WeeklyHours[]) : [];
+    return row?.weekly_hours ?? [];
   }
 
   /** Overrides on dates in [from, to] (both inclusive, `YYYY-MM-DD`, either may be absent), by date then id. */
@@ -152,7 +152,7 @@ export class ReadQueries {
       providerId: r.provider_id,
       date: r.day,
       blocked: r.blocked,
-      windows: Array.isArray(r.windows) ? (r.windows as LocalWindow[]) : [],
+      windows: r.windows,
       reason: r.reason,
     }));
   }

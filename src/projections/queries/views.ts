@@ -89,29 +89,13 @@ export const providerView = (r: Selectable<RmProvidersTable>): ProviderView => (
   kind: r.kind,
   bio: r.bio,
   timeZone: r.time_zone,
-  weeklyHours: Array.isArray(r.weekly_hours) ? (r.weekly_hours as WeeklyHours[]) : [],
+  weeklyHours: r.weekly_hours,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   revision: Number(r.revision),
 });
 
-export const serviceView = (r: Selectable<RmServicesTable>): ServiceView => ({
-  id: r.id,
-  providerId: r.provider_id,
-  name: r.name,
-  durationMinutes: r.duration_minutes,
-  bufferBeforeMinutes: r.buffer_before_minutes,
-  bufferAfterMinutes: r.buffer_after_minutes,
-  slotIntervalMinutes: r.slot_interval_minutes,
-  minNoticeMinutes: r.min_notice_minutes,
-  maxAdvanceDays: r.max_advance_days,
-  cancellationWindowHours: r.cancellation_window_hours,
-  capacity: r.capacity,
-  requiresConfirmation: r.requires_confirmation,
-  virtual: r.virtual,
-  price: moneyOf(r.price_amount_minor, r.price_currency),
-  active: r.active,
-});
+export const serviceView = (r: Selectable<RmServicesTable>): ServiceView => ({ id: r.id, providerId: r.provider_id, ...r.definition, active: r.active });
 
 export const appointmentView = (r: Selectable<RmAppointmentsTable>): AppointmentView => ({
   id: r.id,
@@ -121,12 +105,12 @@ export const appointmentView = (r: Selectable<RmAppointmentsTable>): Appointment
   customerId: r.customer_id,
   start: r.start_at,
   end: r.end_at,
-  status: r.status as AppointmentStatus,
+  status: r.status,
   notes: r.notes,
   createdAt: r.created_at,
   cancelledAt: r.cancelled_at,
   cancelledBy: r.cancelled_by,
-  cancelledByRole: r.cancelled_by_role as ActorRole | null,
+  cancelledByRole: r.cancelled_by_role,
   cancellationReason: r.cancellation_reason,
   lateCancellation: r.late_cancellation,
   bufferBeforeMinutes: r.buffer_before_minutes,

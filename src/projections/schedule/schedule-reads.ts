@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
-import type { ProviderSchedule, ScheduleOverride, WeeklyHours } from '../../domain/schedule/types';
+import type { ProviderSchedule, ScheduleOverride } from '../../domain/schedule/types';
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -27,9 +27,9 @@ export async function readProviderSchedule(
   const overrides = await q.execute();
   return {
     timeZone: provider.time_zone,
-    weeklyHours: Array.isArray(provider.weekly_hours) ? (provider.weekly_hours as WeeklyHours[]) : [],
+    weeklyHours: provider.weekly_hours,
     overrides: overrides
-      .map((o): ScheduleOverride => ({ id: o.id, date: o.day, blocked: o.blocked, windows: Array.isArray(o.windows) ? (o.windows as ScheduleOverride['windows']) : [], reason: o.reason }))
+      .map((o): ScheduleOverride => ({ id: o.id, date: o.day, blocked: o.blocked, windows: o.windows, reason: o.reason }))
       .sort((a, b) => compare(a.date, b.date) || compare(a.id, b.id)),
   };
 }

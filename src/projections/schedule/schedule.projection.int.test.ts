@@ -1,8 +1,7 @@
 import type { ProviderEvent } from '../../domain/provider/events';
 import { testBackends } from '../../../test/support/test-database';
-import { HOUR, MINUTE, TUE_10, history, iso, type History } from '../__tests__/provider-history';
-import { type Fixture, nextChange, openFixture } from '../__tests__/read-side-fixture';
-import { expectReplayChangesNothing } from '../__tests__/replay';
+import { HOUR, MINUTE, TUE_10, history, iso, type History } from '../history-fixtures';
+import { type Fixture, expectReplayChangesNothing, nextChange, openFixture } from '../read-side-fixtures';
 import type { ReadModelChange } from '../changes/change';
 
 for (const backend of testBackends()) {

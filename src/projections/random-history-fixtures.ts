@@ -4,18 +4,17 @@
  * Commands the decider refuses (slot taken, illegal transition, ...) are simply skipped.
  */
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '../../domain/errors';
-import type { ProviderCommand } from '../../domain/provider';
-import type { ActorRole } from '../../domain/provider/events';
-import { mulberry32 } from '../../../test/support/seeded-random';
-import type { Fixture } from './read-side-fixture';
+import { DomainError } from '../domain/errors';
+import type { ProviderCommand } from '../domain/provider';
+import type { ActorRole } from '../domain/provider/events';
+import { mulberry32 } from '../../test/support/seeded-random';
+import type { Fixture } from './read-side-fixtures';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** Monday 1 March 2027, 06:00 UTC. */
 export const HISTORY_START = Date.parse('2027-03-01T06:00:00Z');
-
 
 export interface RandomProvider {
   readonly providerId: string;

@@ -4,25 +4,28 @@
  * `append` writes exact events (with a proper hash chain) for specs that need events the decider
  * would never produce, such as an overlap the read side must catch.
  */
-import { type OpenedDatabase, createKysely } from '../../db/database';
-import type { SqlConnection, SqlPool } from '../../db/sql';
-import { PostgresSnapshotStore } from '../../commands/snapshot-store';
-import { PostgresStreamIndex } from '../../commands/stream-index';
-import { type CommandContext, ProviderCommandHandler } from '../../commands/provider-command-handler';
-import type { ProviderCommand } from '../../domain/provider';
-import { type AppendResult, type JsonObject, type JsonValue, type Position, START, StreamNotFoundError, comparePositions } from '../../events/event-store';
-import { eventHash } from '../../events/integrity';
-import { PostgresEventStore } from '../../events/postgres/postgres-event-store';
-import { PROVIDER_EVENT_SCHEMA_VERSIONS, providerStreamName } from '../../events/provider-events';
-import type { ProviderEvent } from '../../domain/provider/events';
-import { createLogger, type Logger } from '../../logger';
-import { createMetrics, type Metrics } from '../../metrics';
-import { type Backend, openTestDatabase } from '../../../test/support/test-database';
+import { type OpenedDatabase, createKysely } from '../db/database';
+import type { SqlConnection, SqlPool } from '../db/sql';
+import { PostgresSnapshotStore } from '../commands/snapshot-store';
+import { PostgresStreamIndex } from '../commands/stream-index';
+import { type CommandContext, ProviderCommandHandler } from '../commands/provider-command-handler';
+import type { ProviderCommand } from '../domain/provider';
+import { type AppendResult, type JsonObject, type JsonValue, type Position, type RecordedEvent, START, StreamNotFoundError, comparePositions } from '../events/event-store';
+import { eventHash } from '../events/integrity';
+import { PostgresEventStore } from '../events/postgres/postgres-event-store';
+import { PROVIDER_EVENT_SCHEMA_VERSIONS, providerStreamName } from '../events/provider-events';
+import type { ProviderEvent } from '../domain/provider/events';
+import { createLogger, type Logger } from '../logger';
+import { createMetrics, type Metrics } from '../metrics';
+import { type Backend, openTestDatabase } from '../../test/support/test-database';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { ReadModelChange } from '../changes/change';
-import type { BatchHooks } from '../engine/apply-batch';
-import { createReadSide, type ReadSide, type ReadSideOptions } from '../read-side';
+import type { ReadModelChange } from './changes/change';
+import { type BatchHooks, applyCheckpointedBatch } from './engine/apply-batch';
+import { PROVIDER_FILTER } from './engine/projection-runner';
+import { analyticsProjection } from './analytics/analytics.projection';
+import { scheduleProjection } from './schedule/schedule.projection';
+import { createReadSide, type ReadSide, type ReadSideOptions } from './read-side';
 
 export const testLogger = (): Logger => createLogger(process.env.TEST_LOG ?? 'silent');
 
@@ -251,4 +254,59 @@ export class BatchGate {
   release(): void {
     this.releaseResolve?.();
   }
+}
+
+/**
+ * "Replay twice" for checkpointed projections: deliver the whole history again to every projection,
+ * as a second worker, a retry after a lost COMMIT acknowledgement or a stale subscription would, and
+ * prove the read model does not change.
+ */
+export async function expectReplayChangesNothing(f: Fixture): Promise<void> {
+  await f.settle();
+  const before = await readModelSnapshot(f.database.pool, READ_MODEL_TABLES);
+  const events = await f.store.readAll({ fromPosition: 'start', maxCount: 100_000, filter: PROVIDER_FILTER });
+  for (const projection of [scheduleProjection(), analyticsProjection()]) {
+    const outcome = await applyCheckpointedBatch(f.database.pool, projection, events, START, { leasePid: null, logger: f.logger });
+    expect(outcome).toMatchObject({ kind: 'applied', applied: 0 });
+  }
+  expect(await readModelSnapshot(f.database.pool, READ_MODEL_TABLES)).toEqual(before);
+}
+
+/**
+ * Every provider event of the store up to and including the one at `position`, once that one can be
+ * read: an append commits before all older transactions of the cluster (other suites) have ended, and
+ * the store delivers it only after them, so this follows `$all` until the event arrives.
+ */
+export async function readAllUpTo(f: Pick<Fixture, 'store'>, position: Position): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  if (comparePositions(position, START) === 0) return events;
+  const stop = new AbortController();
+  try {
+    for await (const message of f.store.subscribeToAll({ fromPosition: 'start', filter: PROVIDER_FILTER, signal: stop.signal })) {
+      if (message.kind !== 'event') continue;
+      events.push(message.event);
+      if (comparePositions(message.event.position, position) >= 0) return events;
+    }
+  } finally {
+    stop.abort();
+  }
+  throw new Error('the subscription ended before the event arrived');
+}
+
+/**
+ * The busy list's guards held and every row they refused is on record: no two busy rows of a provider
+ * overlap outside a class session, every busy row is a live appointment's, and every live appointment
+ * without its busy row is named by a breach.
+ */
+export async function expectGuardsHeldAndRefusalsRecorded(f: Pick<Fixture, 'database'>): Promise<void> {
+  const q = async (text: string) => (await f.database.pool.query(text)).rows;
+  expect(await q(`SELECT a.appointment_id FROM rm_busy_intervals a JOIN rm_busy_intervals b
+                    ON a.provider_id = b.provider_id AND a.appointment_id < b.appointment_id
+                   AND a.occupied && b.occupied AND a.session_key <> b.session_key`)).toEqual([]);
+  expect(await q(`SELECT b.appointment_id FROM rm_busy_intervals b LEFT JOIN rm_appointments a ON a.id = b.appointment_id
+                   WHERE a.id IS NULL OR a.status NOT IN ('PENDING', 'CONFIRMED') OR a.start_at <> b.start_at`)).toEqual([]);
+  expect(await q(`SELECT a.id FROM rm_appointments a
+                   WHERE a.status IN ('PENDING', 'CONFIRMED')
+                     AND NOT EXISTS (SELECT 1 FROM rm_busy_intervals b WHERE b.appointment_id = a.id)
+                     AND NOT EXISTS (SELECT 1 FROM rm_invariant_breaches r WHERE r.projection = 'schedule' AND r.subject = a.id)`)).toEqual([]);
 }
